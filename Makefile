@@ -1,0 +1,55 @@
+# Berth: a container runtime in Swift.  `make help` lists the targets.
+
+SWIFT        ?= swift
+PREFIX       ?= /usr/local
+BINDIR       ?= $(PREFIX)/bin
+CONFIG       ?= debug
+BUILD_FLAGS  ?=
+OUT          ?= out
+BIN           = .build/$(CONFIG)
+BINARIES      = berthd berth-shim berth
+
+.DEFAULT_GOAL := help
+.PHONY: help deps build test test-unit check-shim demo bench lint fmt install clean test-image
+
+help: ## Show this help.
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+deps: ## Install every Debian package the project uses (idempotent; needs root).
+	@hack/deps.sh
+
+build: ## Build berthd, berth-shim (also as containerd-shim-berth-v2) and berth.
+	$(SWIFT) build -c $(CONFIG) $(BUILD_FLAGS)
+	@ln -sf berth-shim $(BIN)/containerd-shim-berth-v2
+	@echo "built: $(addprefix $(BIN)/,$(BINARIES)) $(BIN)/containerd-shim-berth-v2"
+
+test-image: ## Build the busybox OCI test image offline into $(OUT)/image.
+	@hack/make-test-image.sh $(OUT)/image >/dev/null
+
+test: deps build test-image ## Run every test suite (as root: executor and mount tests included).
+	@hack/check-shim.sh $(BIN)/berth-shim
+	$(SWIFT) test -c $(CONFIG) $(BUILD_FLAGS) --no-parallel
+
+check-shim: build ## Check the shim's link budget (no full Foundation).
+	@hack/check-shim.sh $(BIN)/berth-shim
+
+demo: deps build test-image ## Build, then run a busybox container that prints a line, and clean up.
+	@hack/demo.sh $(BIN) $(OUT)/image
+
+bench: deps build test-image ## Run the benchmarks and print medians and ratios.
+	@hack/bench.sh $(BIN) $(OUT)/image
+
+lint: ## Check formatting and style with swift-format (strict).
+	$(SWIFT) format lint --strict --recursive --parallel Package.swift Sources Tests
+
+fmt: ## Format the sources in place with swift-format.
+	$(SWIFT) format format --in-place --recursive --parallel Package.swift Sources Tests
+
+install: ## Build in release mode and install the binaries into $(BINDIR).
+	$(SWIFT) build -c release $(BUILD_FLAGS)
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 0755 $(addprefix .build/release/,$(BINARIES)) $(DESTDIR)$(BINDIR)/
+	ln -sf berth-shim $(DESTDIR)$(BINDIR)/containerd-shim-berth-v2
+
+clean: ## Remove build products and generated test images.
+	rm -rf .build $(OUT)
