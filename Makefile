@@ -39,11 +39,13 @@ demo: deps build test-image ## Build, then run a busybox container that prints a
 bench: deps build test-image ## Run the benchmarks and print medians and ratios.
 	@hack/bench.sh $(BIN) $(OUT)/image
 
-lint: ## Check formatting and style with swift-format (strict).
-	$(SWIFT) format lint --strict --recursive --parallel Package.swift Sources Tests
+SWIFT_FILES = find Package.swift Sources Tests -name '*.swift' -not -path '*/Generated/*'
 
-fmt: ## Format the sources in place with swift-format.
-	$(SWIFT) format format --in-place --recursive --parallel Package.swift Sources Tests
+lint: ## Check formatting and style with swift-format (strict; generated code excluded).
+	$(SWIFT_FILES) -print0 | xargs -0 $(SWIFT) format lint --strict --parallel
+
+fmt: ## Format the sources in place with swift-format (generated code excluded).
+	$(SWIFT_FILES) -print0 | xargs -0 $(SWIFT) format format --in-place --parallel
 
 install: ## Build in release mode and install the binaries into $(BINDIR).
 	$(SWIFT) build -c release $(BUILD_FLAGS)

@@ -29,6 +29,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        // traits: [] keeps full Foundation out (BinaryDelimitedStreams trait);
+        // pinned exactly: the generated code in */Generated/ is tied to it.
+        .package(url: "https://github.com/apple/swift-protobuf.git", exact: "1.39.0", traits: []),
     ],
     targets: [
         // MARK: tier 0, C
@@ -51,6 +54,21 @@ let package = Package(
         .target(
             name: "BerthOCI",
             dependencies: ["BerthErrors", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+
+        // Shim v2 wire types generated from Sources/BerthShimProto/protos by
+        // hack/gen-proto.sh; the ttrpc frame codec.
+        .target(
+            name: "BerthShimProto",
+            dependencies: ["BerthErrors", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["protos"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "BerthTTRPC",
+            dependencies: ["BerthErrors", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["protos"],
             swiftSettings: swiftSettings
         ),
 
@@ -77,7 +95,6 @@ let package = Package(
                 "BerthOCI", "BerthErrors", "BerthCapabilities", "BerthSeccomp",
                 .product(name: "Logging", package: "swift-log"),
             ],
-            resources: [.copy("Resources")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -117,6 +134,15 @@ let package = Package(
 
         // MARK: tests
 
+        .testTarget(
+            name: "BerthWireTests",
+            dependencies: [
+                "BerthShimProto", "BerthTTRPC", "BerthErrors", "BerthTestSupport",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         .target(
             name: "BerthTestSupport",
             dependencies: ["BerthSystem", "BerthOCI"],
@@ -126,6 +152,7 @@ let package = Package(
         .testTarget(
             name: "BerthOCITests",
             dependencies: ["BerthOCI", "BerthTestSupport"],
+            exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -135,12 +162,18 @@ let package = Package(
         ),
         .testTarget(
             name: "BerthHostTests",
-            dependencies: ["BerthCapabilities", "BerthSeccomp", "BerthBPF", "BerthHost", "BerthTestSupport"],
+            dependencies: [
+                "BerthCapabilities", "BerthSeccomp", "BerthBPF", "BerthHost", "BerthTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "BerthBundleTests",
-            dependencies: ["BerthBundle", "BerthOCI", "BerthSystem", "BerthTestSupport"],
+            dependencies: [
+                "BerthBundle", "BerthOCI", "BerthSystem", "BerthTestSupport", "BerthCapabilities", "BerthSeccomp",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
     ]
