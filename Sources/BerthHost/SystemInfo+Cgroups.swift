@@ -1,3 +1,5 @@
+import BerthSystem
+
 extension SystemInfo.CgroupInfo {
     /// Examines /sys/fs/cgroup (or `root`).
     static func current(root: String = "/sys/fs/cgroup") -> SystemInfo.CgroupInfo {
@@ -20,13 +22,12 @@ extension SystemInfo.CgroupInfo {
     /// The cgroup mode, from the filesystem types at `root` and `root/unified`
     /// (the `f_type` statfs reports: `CGROUP2_SUPER_MAGIC` or `TMPFS_MAGIC`):
     /// cgroup2 at `root` is unified; a tmpfs there with cgroup2 at
-    /// `root/unified` is hybrid; anything else is legacy. Nil when the mount
-    /// table cannot be read.
+    /// `root/unified` is hybrid; anything else is legacy. Nil when `root`
+    /// cannot be examined.
     public static func detectMode(root: String = "/sys/fs/cgroup") -> CgroupMode? {
-        let table = MountTable.current()
-        guard let type = table.fileSystemType(of: root) else { return nil }
-        if type == "cgroup2" { return .unified }
-        if type == "tmpfs", table.fileSystemType(of: root + "/unified") == "cgroup2" { return .hybrid }
+        guard let type = try? FileSystemType.of(root) else { return nil }
+        if type == .cgroup2 { return .unified }
+        if type == .tmpfs, (try? FileSystemType.of(root + "/unified")) == .cgroup2 { return .hybrid }
         return .legacy
     }
 

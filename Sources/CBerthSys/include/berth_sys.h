@@ -72,6 +72,16 @@ int berth_wait_status_is_terminal(int status);
 /// The signal that killed the process, or 0.
 int berth_wait_status_signal(int status);
 
+/// statfs(2) on `path`; stores the filesystem magic (f_type) in *type_out.
+/// Returns 0 or -errno.
+int berth_statfs_type(const char *path, int64_t *type_out);
+
+/// Filesystem magic numbers from <linux/magic.h>.
+extern const int64_t berth_CGROUP2_SUPER_MAGIC;
+extern const int64_t berth_CGROUP_SUPER_MAGIC;
+extern const int64_t berth_TMPFS_MAGIC;
+extern const int64_t berth_OVERLAYFS_SUPER_MAGIC;
+
 /// Constants that glibc defines as macros or enums Swift does not import.
 extern const int berth_WNOHANG;
 extern const int berth_SIGCHLD;
