@@ -10,7 +10,7 @@ BIN           = .build/$(CONFIG)
 BINARIES      = berthd berth-shim berth
 
 .DEFAULT_GOAL := help
-.PHONY: help deps build test test-unit check-shim demo bench lint fmt install clean test-image
+.PHONY: proto help deps build test test-unit check-shim demo bench lint fmt install clean test-image
 
 help: ## Show this help.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -52,6 +52,9 @@ install: ## Build in release mode and install the binaries into $(BINDIR).
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 0755 $(addprefix .build/release/,$(BINARIES)) $(DESTDIR)$(BINDIR)/
 	ln -sf berth-shim $(DESTDIR)$(BINDIR)/containerd-shim-berth-v2
+
+proto: ## Regenerate the committed protobuf Swift code (hack/gen-proto.sh).
+	@hack/gen-proto.sh
 
 clean: ## Remove build products and generated test images.
 	rm -rf .build $(OUT)
