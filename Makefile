@@ -36,8 +36,9 @@ check-shim: build ## Check the shim's link budget (no full Foundation).
 demo: deps build test-image ## Build, then run a busybox container that prints a line, and clean up.
 	@hack/demo.sh $(BIN) $(OUT)/image
 
-bench: deps build test-image ## Run the benchmarks and print medians and ratios.
-	@hack/bench.sh $(BIN) $(OUT)/image
+bench: deps test-image ## Run the benchmarks (release build) and print medians and ratios.
+	$(SWIFT) build -c release $(BUILD_FLAGS)
+	@hack/bench.sh .build/release $(OUT)/image
 
 SWIFT_FILES = find Package.swift Sources Tests -name '*.swift' -not -path '*/Generated/*'
 

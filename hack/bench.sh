@@ -31,12 +31,12 @@ ctr --address "$CONTAINERD_ADDRESS" images import --base-name localhost/berth/bu
 bundle="$work/bundle"
 mkdir -p "$bundle"
 cp -a "$image_out/busybox.rootfs" "$bundle/rootfs"
-"$bin/berth" spec --image "$image_out/busybox" --rootfs rootfs --id bench --bundle "$bundle" -- true
+"$bin/berth" spec --image "$image_out/busybox" --id bench --bundle "$bundle" -- true
 
 export CONTAINERD_ADDRESS bin bundle runc work image
 hyperfine --style basic --runs "$runs" --warmup 3 --export-json "$work/results.json" \
     -n containerd "ctr --address \$CONTAINERD_ADDRESS run --rm --runc-root $work/runc-ctr $image bench-ctr true" \
-    -n berth-path "$bin/berth spec --image $image_out/busybox --rootfs rootfs --id bench --bundle $bundle -- true && $runc --root $work/runc-berth run --bundle $bundle bench-berth" \
+    -n berth-path "$bin/berth spec --image $image_out/busybox --id bench --bundle $bundle -- true && $runc --root $work/runc-berth run --bundle $bundle bench-berth" \
     -n runc "$runc --root $work/runc-raw run --bundle $bundle bench-runc" \
     >"$work/hyperfine.log"
 

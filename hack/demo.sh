@@ -36,7 +36,7 @@ for layer in $(jq -r '.layers[].digest' "$layout/blobs/sha256/${manifest#sha256:
 done
 
 say "generating config.json with the bundle generator"
-"$bin/berth" spec --image "$layout" --rootfs rootfs --id "$id" --bundle "$bundle" \
+"$bin/berth" spec --image "$layout" --id "$id" --bundle "$bundle" \
     -- sh -c 'echo "Hello from a Berth container: $(id -un)@$(hostname), pid $$, kernel $(uname -r)"'
 
 say "running with $("$runc" --version | head -1)"
