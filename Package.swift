@@ -32,6 +32,14 @@ let package = Package(
         // traits: [] keeps full Foundation out (BinaryDelimitedStreams trait);
         // pinned exactly: the generated code in */Generated/ is tied to it.
         .package(url: "https://github.com/apple/swift-protobuf.git", exact: "1.39.0", traits: []),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        // berthd's gRPC API (containerd v1 services) on a unix socket.
+        .package(url: "https://github.com/grpc/grpc-swift-2.git", exact: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", exact: "2.9.2"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf.git", exact: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
     ],
     targets: [
         // MARK: tier 0, C
@@ -42,6 +50,7 @@ let package = Package(
         .systemLibrary(name: "CLibcap", pkgConfig: "libcap", providers: [.apt(["libcap-dev"])]),
         .systemLibrary(name: "CLibseccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
         .systemLibrary(name: "CLibbpf", pkgConfig: "libbpf", providers: [.apt(["libbpf-dev"])]),
+        .systemLibrary(name: "CLibarchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
 
         // MARK: tier 1, shim-safe (no full Foundation)
 
@@ -67,8 +76,26 @@ let package = Package(
         ),
         .target(
             name: "BerthTTRPC",
-            dependencies: ["BerthErrors", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            dependencies: ["BerthErrors", "BerthSystem", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
             exclude: ["protos"],
+            swiftSettings: swiftSettings
+        ),
+
+        // The OCI executor drivers (runc, crun, runsc): argv builders,
+        // configuration, quirk adapters. The shim logic: task and exec state
+        // machines, Task service, event publisher and journal, stdio.
+        .target(
+            name: "BerthExecutor",
+            dependencies: ["BerthErrors", "BerthSystem"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "BerthShimCore",
+            dependencies: [
+                "BerthErrors", "BerthSystem", "BerthExecutor", "BerthTTRPC", "BerthShimProto",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
 
@@ -106,17 +133,113 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Metadata (SQLite), content store and garbage collection.
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .target(
+            name: "BerthMetadata",
+            dependencies: ["CSQLite", "BerthErrors", "BerthOCI", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "BerthContent",
+            dependencies: [
+                "BerthMetadata", "BerthErrors", "BerthOCI", .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "BerthGC",
+            dependencies: [
+                "BerthMetadata", "BerthContent", "BerthErrors", "BerthOCI",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // Registry client (OCI distribution spec) and image archives.
+        .target(
+            name: "BerthRegistry",
+            dependencies: [
+                "BerthErrors", "BerthOCI", "BerthContent", "BerthMetadata", "BerthArchive",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // Tar streams (the only user of libarchive), snapshots and layer unpack.
+        .target(
+            name: "BerthArchive",
+            dependencies: ["CLibarchive", "BerthErrors"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "BerthSnapshots",
+            dependencies: [
+                "CBerthSys", "BerthErrors", "BerthSystem", "BerthMetadata",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "BerthUnpack",
+            dependencies: [
+                "CBerthSys", "BerthErrors", "BerthSystem", "BerthOCI", "BerthMetadata", "BerthArchive",
+                "BerthSnapshots", .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // berthd's API: containerd 1.6 v1 services generated from
+        // Sources/BerthAPI/protos by hack/gen-proto.sh (messages + grpc-swift-2 stubs).
+        .target(
+            name: "BerthAPI",
+            dependencies: [
+                "BerthShimProto", "BerthTTRPC",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+            ],
+            exclude: ["protos"],
+            swiftSettings: swiftSettings
+        ),
+        // The daemon as a library: configuration, server assembly, services.
+        .target(
+            name: "BerthDaemon",
+            dependencies: [
+                "BerthAPI", "BerthErrors", "BerthSystem", "BerthOCI", "BerthShimProto", "BerthTTRPC", "BerthMetadata",
+                "BerthContent", "BerthGC", "BerthSnapshots", "BerthUnpack", "BerthArchive",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: executables
 
         .executableTarget(
             name: "berth-shim",
-            dependencies: ["BerthSystem", "BerthErrors"],
-            swiftSettings: swiftSettings
+            dependencies: ["BerthShimCore", "BerthSystem", "BerthErrors"],
+            swiftSettings: swiftSettings,
+            // Static Swift runtime, non-PIE: one shim runs per container, and
+            // this keeps its private dirty memory small (no relocated runtime
+            // data per process; code pages are shared through the page cache).
+            linkerSettings: [.unsafeFlags(["-static-stdlib", "-Xlinker", "-no-pie", "-l_FoundationCollections", "-l_FoundationCShims", "-lswiftSynchronization"])]
         ),
         .executableTarget(
             name: "berthd",
             dependencies: [
-                "BerthSystem", "BerthOCI",
+                "BerthDaemon", "BerthSystem", "BerthOCI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -134,6 +257,28 @@ let package = Package(
 
         // MARK: tests
 
+        .testTarget(
+            name: "BerthSnapshotsTests",
+            dependencies: [
+                "BerthArchive", "BerthSnapshots", "BerthUnpack", "BerthOCI", "BerthMetadata", "BerthErrors",
+                "BerthSystem", "CBerthSys", "BerthTestSupport", .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "BerthRegistryTests",
+            dependencies: [
+                "BerthRegistry", "BerthContent", "BerthMetadata", "BerthArchive", "BerthOCI", "BerthErrors",
+                "BerthTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "BerthWireTests",
             dependencies: [
@@ -156,6 +301,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "BerthShimTests",
+            dependencies: [
+                "BerthShimCore", "BerthExecutor", "BerthSystem", "BerthTTRPC", "BerthShimProto", "BerthErrors",
+                "BerthTestSupport",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "BerthSystemTests",
             dependencies: ["BerthSystem", "CBerthSys", "BerthTestSupport"],
             swiftSettings: swiftSettings
@@ -171,7 +326,32 @@ let package = Package(
         .testTarget(
             name: "BerthBundleTests",
             dependencies: [
-                "BerthBundle", "BerthOCI", "BerthSystem", "BerthTestSupport", "BerthCapabilities", "BerthSeccomp",
+                "BerthBundle", "BerthOCI", "BerthErrors", "BerthSystem", "BerthTestSupport", "BerthCapabilities",
+                "BerthSeccomp", .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "BerthDaemonTests",
+            dependencies: [
+                "BerthDaemon", "BerthAPI", "BerthShimProto", "BerthTTRPC", "BerthTestSupport",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "BerthMetadataTests",
+            dependencies: [
+                "BerthMetadata", "BerthContent", "BerthGC", "BerthOCI", "BerthSystem", "BerthTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "BerthContentTests",
+            dependencies: [
+                "BerthContent", "BerthMetadata", "BerthOCI", "BerthSystem", "BerthTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

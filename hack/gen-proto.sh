@@ -13,7 +13,12 @@
 # google/protobuf/*.proto come from protoc's include directory and map onto
 # SwiftProtobuf's well-known types.
 #
-# Usage: hack/gen-proto.sh            (from anywhere inside the checkout)
+# A module may import another module's protos (proto_deps below): those are
+# put on the include path, not regenerated, and a ProtoPathModuleMappings
+# file makes the generated code `import` the owning module instead.
+#
+# Usage: hack/gen-proto.sh [MODULE...]   (from anywhere inside the checkout;
+#        default: every module)
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -31,8 +36,18 @@ command -v "$protoc" >/dev/null || { echo "gen-proto: protoc not found (apt-get 
 # ttrpc, which has no Swift generator: their method tables are hand-written).
 swift_modules=(BerthTTRPC BerthShimProto)
 # Modules whose services are gRPC (berthd's API); they also get
-# protoc-gen-grpc-swift-2 output. Empty until the daemon's protos land.
-grpc_modules=()
+# protoc-gen-grpc-swift-2 output.
+grpc_modules=(BerthAPI)
+# Modules whose protos a module imports (types shared with the shim).
+declare -A proto_deps=([BerthAPI]="BerthShimProto BerthTTRPC")
+
+# Restrict to the modules named on the command line, if any.
+if [ $# -gt 0 ]; then
+    wanted=" $* "
+    filter() { local m; for m in "$@"; do [[ $wanted == *" $m "* ]] && echo "$m"; done; }
+    mapfile -t swift_modules < <(filter "${swift_modules[@]}")
+    mapfile -t grpc_modules < <(filter "${grpc_modules[@]}")
+fi
 
 build_plugin() {
     swift build -c release --package-path "$tools" --scratch-path "$scratch" --product "$1" >&2
@@ -56,20 +71,34 @@ generate() {
     tmp=$(mktemp -d)
     trap 'rm -rf "$tmp"' RETURN
 
+    local -a includes=(-I "$src")
+    local mappings="" dep dep_file
+    for dep in ${proto_deps[$module]:-}; do
+        includes+=(-I "Sources/$dep/protos")
+        while IFS= read -r dep_file; do
+            printf 'mapping {\n  module_name: "%s"\n  proto_file_path: "%s"\n}\n' "$dep" "$dep_file" >>"$tmp/mappings.asciipb"
+        done < <(cd "Sources/$dep/protos" && find . -name '*.proto' | sed 's|^\./||' | LC_ALL=C sort)
+        mappings=",ProtoPathModuleMappings=$tmp/mappings.asciipb"
+    done
+    includes+=(-I "$include")
+
     local -a args=(
-        -I "$src" -I "$include"
+        "${includes[@]}"
         --plugin=protoc-gen-swift="$swift_plugin"
         --swift_out="$tmp"
-        --swift_opt=Visibility=Public,FileNaming=PathToUnderscores
+        --swift_opt=Visibility=Public,FileNaming=PathToUnderscores$mappings
     )
     if [ "$with_grpc" = yes ]; then
         args+=(
             --plugin=protoc-gen-grpc-swift-2="$grpc_plugin"
             --grpc-swift-2_out="$tmp"
-            --grpc-swift-2_opt=Visibility=Public,FileNaming=PathToUnderscores,Client=true,Server=true
+            --grpc-swift-2_opt=Visibility=Public,FileNaming=PathToUnderscores,Client=true,Server=true$mappings
         )
     fi
     (cd "$root" && "$protoc" "${args[@]}" "${files[@]/#/$src/}")
+
+    # protoc-gen-grpc-swift-2 writes a stub for every proto, services or not.
+    grep -l '^// This file contained no services' "$tmp"/*.grpc.swift 2>/dev/null | xargs -r rm -f
 
     rm -rf "$out"
     mkdir -p "$out"
@@ -77,5 +106,5 @@ generate() {
     echo "gen-proto: $module: ${#files[@]} protos -> $(ls "$out" | wc -l) files in $out"
 }
 
-for m in "${swift_modules[@]}"; do generate "$m" no; done
+for m in "${swift_modules[@]+"${swift_modules[@]}"}"; do generate "$m" no; done
 for m in "${grpc_modules[@]+"${grpc_modules[@]}"}"; do generate "$m" yes; done

@@ -23,6 +23,13 @@ public enum Spawn {
         public var newSession = false
         public var parentDeathSignal: Int32 = 0
         public var resetSignals = true
+        /// Descriptors installed as 3, 4, … in the child (at most 8).
+        public var extraDescriptors: [Int32] = []
+        /// Run the child in a new, private mount namespace.
+        public var privateMountNamespace = false
+        /// With ``privateMountNamespace``: a mount point detached in the
+        /// child's namespace before exec (missing mounts are ignored).
+        public var detachUnmount: String? = nil
 
         public init() {}
     }
@@ -42,17 +49,22 @@ public enum Spawn {
         attr.setsid = options.newSession ? 1 : 0
         attr.pdeathsig = options.parentDeathSignal
         attr.reset_signals = options.resetSignals ? 1 : 0
+        attr.private_mount_ns = options.privateMountNamespace ? 1 : 0
+        let extra = options.extraDescriptors
+        attr.extra_fd_count = Int32(extra.count)
 
         let rc: Int32 = withCStrings(arguments) { argv in
             withCStrings(environment) { envp in
-                if let cwd = options.workingDirectory {
-                    return cwd.withCString { cwdPointer in
-                        attr.cwd = cwdPointer
-                        return berth_spawn(path, argv, envp, &attr, &pid, &pidfd)
+                withOptionalCString(options.workingDirectory) { cwd in
+                    withOptionalCString(options.detachUnmount) { unmount in
+                        extra.withUnsafeBufferPointer { extraFDs in
+                            attr.cwd = cwd
+                            attr.detach_unmount = unmount
+                            attr.extra_fds = extraFDs.isEmpty ? nil : extraFDs.baseAddress
+                            return berth_spawn(path, argv, envp, &attr, &pid, &pidfd)
+                        }
                     }
                 }
-                attr.cwd = nil
-                return berth_spawn(path, argv, envp, &attr, &pid, &pidfd)
             }
         }
         if rc < 0 {
@@ -71,6 +83,12 @@ public enum Spawn {
             }
         }
     }
+}
+
+/// Calls `body` with a C string for `string`, or NULL.
+func withOptionalCString<R>(_ string: String?, _ body: (UnsafePointer<CChar>?) -> R) -> R {
+    guard let string else { return body(nil) }
+    return string.withCString { body($0) }
 }
 
 /// Calls `body` with a NULL-terminated C array of copies of `strings`.

@@ -5,9 +5,11 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <sched.h>
 #include <unistd.h>
 
 #ifndef SYS_close_range
@@ -59,37 +61,58 @@ int berth_spawn(const char *path, char *const argv[], char *const envp[],
         if (attr->setsid && setsid() < 0) {
             report_and_exit(pipefd[1], errno);
         }
-        // Move the requested descriptors out of the way of 0..2 first, so a
-        // mapping such as {1, 0, 2} cannot clobber itself.
-        int moved[3];
-        for (int i = 0; i < 3; i++) {
-            int fd = attr->stdio[i];
+        // Descriptors 0..2 and 3..3+n-1 (the extra ones) are the targets.
+        // Keep the error pipe, and every descriptor to be installed, above
+        // them first, so a mapping such as {1, 0, 2} cannot clobber itself.
+        int extra = attr->extra_fd_count > 0 ? attr->extra_fd_count : 0;
+        if (extra > BERTH_SPAWN_MAX_EXTRA_FDS) {
+            report_and_exit(pipefd[1], EINVAL);
+        }
+        int base = 3 + extra;
+        int errfd = fcntl(pipefd[1], F_DUPFD_CLOEXEC, base);
+        if (errfd < 0) {
+            report_and_exit(pipefd[1], errno);
+        }
+        int moved[3 + BERTH_SPAWN_MAX_EXTRA_FDS];
+        for (int i = 0; i < 3 + extra; i++) {
+            int fd = i < 3 ? attr->stdio[i] : attr->extra_fds[i - 3];
             if (fd < 0) {
                 fd = child_null_fd();
                 if (fd < 0) {
-                    report_and_exit(pipefd[1], errno);
+                    report_and_exit(errfd, errno);
                 }
             }
-            moved[i] = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+            moved[i] = fcntl(fd, F_DUPFD_CLOEXEC, base);
             if (moved[i] < 0) {
-                report_and_exit(pipefd[1], errno);
+                report_and_exit(errfd, errno);
             }
         }
-        for (int i = 0; i < 3; i++) {
+        for (int i = 0; i < 3 + extra; i++) {
             if (dup2(moved[i], i) < 0) {
-                report_and_exit(pipefd[1], errno);
+                report_and_exit(errfd, errno);
             }
         }
-        // Close everything above 2 except the error pipe (close-on-exec).
-        int errfd = pipefd[1];
-        if (errfd > 3) {
-            syscall(SYS_close_range, 3, errfd - 1, 0);
+        // Close everything from `base` up except the error pipe (close-on-exec).
+        if (errfd > base) {
+            syscall(SYS_close_range, base, errfd - 1, 0);
         }
-        if (errfd >= 3) {
-            syscall(SYS_close_range, errfd + 1, ~0U, 0);
+        syscall(SYS_close_range, errfd + 1, ~0U, 0);
+        if (attr->private_mount_ns) {
+            // A private mount namespace: mounts and unmounts made here never
+            // reach the host (the crun quirk hides /sys/fs/cgroup/unified).
+            if (unshare(CLONE_NEWNS) < 0) {
+                report_and_exit(errfd, errno);
+            }
+            if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0) {
+                report_and_exit(errfd, errno);
+            }
+            if (attr->detach_unmount != NULL && umount2(attr->detach_unmount, MNT_DETACH) < 0 &&
+                errno != EINVAL && errno != ENOENT) {
+                report_and_exit(errfd, errno);
+            }
         }
         if (attr->cwd != NULL && chdir(attr->cwd) < 0) {
-            report_and_exit(pipefd[1], errno);
+            report_and_exit(errfd, errno);
         }
         pthread_sigmask(SIG_SETMASK, &old, NULL);
         if (attr->reset_signals) {
@@ -98,7 +121,7 @@ int berth_spawn(const char *path, char *const argv[], char *const envp[],
             pthread_sigmask(SIG_SETMASK, &none, NULL);
         }
         execve(path, argv, envp);
-        report_and_exit(pipefd[1], errno);
+        report_and_exit(errfd, errno);
     }
 
     // Parent.
