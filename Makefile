@@ -3,6 +3,7 @@
 SWIFT        ?= swift
 PREFIX       ?= /usr/local
 BINDIR       ?= $(PREFIX)/bin
+SYSTEMDDIR   ?= /etc/systemd/system
 CONFIG       ?= debug
 BUILD_FLAGS  ?=
 OUT          ?= out
@@ -48,11 +49,14 @@ lint: ## Check formatting and style with swift-format (strict; generated code ex
 fmt: ## Format the sources in place with swift-format (generated code excluded).
 	$(SWIFT_FILES) -print0 | xargs -0 $(SWIFT) format format --in-place --parallel
 
-install: ## Build in release mode and install the binaries into $(BINDIR).
+install: ## Build in release mode; install the binaries into $(BINDIR) and the berthd systemd unit.
 	$(SWIFT) build -c release $(BUILD_FLAGS)
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 0755 $(addprefix .build/release/,$(BINARIES)) $(DESTDIR)$(BINDIR)/
 	ln -sf berth-shim $(DESTDIR)$(BINDIR)/containerd-shim-berth-v2
+	install -d $(DESTDIR)$(SYSTEMDDIR)
+	sed 's|/usr/local/bin|$(BINDIR)|g' hack/berthd.service > $(DESTDIR)$(SYSTEMDDIR)/berthd.service
+	@echo "installed; run 'systemctl daemon-reload && systemctl enable --now berthd'"
 
 proto: ## Regenerate the committed protobuf Swift code (hack/gen-proto.sh).
 	@hack/gen-proto.sh
