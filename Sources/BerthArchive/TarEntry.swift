@@ -32,7 +32,9 @@ public struct TarEntry: Sendable, Hashable {
 
     /// A point in time with nanoseconds, as pax headers carry it.
     public struct Timestamp: Sendable, Hashable {
+        /// Seconds since the Unix epoch.
         public var seconds: Int64
+        /// Nanoseconds past `seconds`.
         public var nanoseconds: Int32
 
         public init(seconds: Int64, nanoseconds: Int32 = 0) {
@@ -43,7 +45,9 @@ public struct TarEntry: Sendable, Hashable {
 
     /// An extended attribute (`SCHILY.xattr.<name>` in a pax header).
     public struct ExtendedAttribute: Sendable, Hashable {
+        /// The attribute name with its namespace, e.g. `security.capability`.
         public var name: String
+        /// The raw value.
         public var value: [UInt8]
 
         public init(name: String, value: [UInt8]) {
@@ -54,11 +58,15 @@ public struct TarEntry: Sendable, Hashable {
 
     /// The member name as stored in the archive.
     public var pathBytes: [UInt8]
+    /// What the entry creates.
     public var kind: Kind
     /// Permission bits including set-user-ID, set-group-ID and sticky (`0o7777`).
     public var mode: UInt32
+    /// The owner's numeric user ID.
     public var uid: Int64
+    /// The owner's numeric group ID.
     public var gid: Int64
+    /// The modification time.
     public var modificationTime: Timestamp
     /// The access time when the archive records one.
     public var accessTime: Timestamp?
@@ -66,8 +74,11 @@ public struct TarEntry: Sendable, Hashable {
     public var size: Int64
     /// The target of a symlink or hardlink, as stored in the archive.
     public var linkTargetBytes: [UInt8]?
+    /// The major number of a device entry.
     public var deviceMajor: UInt32
+    /// The minor number of a device entry.
     public var deviceMinor: UInt32
+    /// Extended attributes, in archive order.
     public var extendedAttributes: [ExtendedAttribute]
 
     /// Creates an entry; the defaults describe an empty root-owned file.

@@ -72,8 +72,10 @@ public final class LocalSnapshotter: Snapshotter, Sendable {
         self.overlayIndexOff = access("/sys/module/overlay/parameters/index", F_OK) == 0
     }
 
+    /// `overlayfs` or `native`.
     public var name: String { driver.rawValue }
 
+    /// True for overlayfs: each snapshot's `fs` holds only its own layer.
     public var storesDiffs: Bool { driver == .overlayfs }
 
     /// The directory of the snapshot with `id`.

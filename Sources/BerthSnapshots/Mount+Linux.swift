@@ -17,12 +17,19 @@ extension Mount {
     /// - Throws: `SnapshotError` naming the mount, its target and the errno.
     public func mount(at mountPoint: String) throws {
         let path = target.isEmpty ? mountPoint : Self.join(mountPoint, target)
-        let parsed = MountOptions(options)
+        var parsed = MountOptions(options)
+        if type == "bind" {
+            parsed.flags |= berth_MS_BIND
+        }
         let data = parsed.data.joined(separator: ",")
-        if data.utf8.count >= 4096 {
-            throw SnapshotError(
-                .resourceExhausted,
-                "mount \(type) at \(path): options are \(data.utf8.count) bytes, more than a page (too many layers)")
+        if data.utf8.count >= 4000 {
+            guard type == "overlay" else {
+                throw SnapshotError(
+                    .resourceExhausted,
+                    "mount \(type) at \(path): options are \(data.utf8.count) bytes, more than a page")
+            }
+            try mountWithFilesystemContext(at: path, parsed)
+            return
         }
         let fsType = type == "bind" ? "none" : type
         var rc = berth_mount(source, path, fsType, parsed.flags, data.isEmpty ? nil : data)
@@ -43,6 +50,60 @@ extension Mount {
                 _ = berth_umount(path, berth_MNT_DETACH)
                 throw Self.failure(rc, "set propagation of \(path)")
             }
+        }
+    }
+
+    /// Mounts an overlay through fsconfig, one `lowerdir+` per layer, for
+    /// stacks whose option string exceeds mount(2)'s page.
+    private func mountWithFilesystemContext(at path: String, _ parsed: MountOptions) throws(SnapshotError) {
+        var keys: [String] = []
+        var values: [String?] = []
+        for option in parsed.data {
+            guard let equals = option.firstIndex(of: "=") else {
+                keys.append(option)
+                values.append(nil)
+                continue
+            }
+            let key = String(option[..<equals])
+            let value = String(option[option.index(after: equals)...])
+            if key == "lowerdir" {
+                for lower in value.split(separator: ":") {
+                    keys.append("lowerdir+")
+                    values.append(String(lower))
+                }
+            } else {
+                keys.append(key)
+                values.append(value)
+            }
+        }
+        var attributes: UInt32 = 0
+        for (flag, attribute) in [
+            (berth_MS_RDONLY, berth_MOUNT_ATTR_RDONLY), (berth_MS_NOSUID, berth_MOUNT_ATTR_NOSUID),
+            (berth_MS_NODEV, berth_MOUNT_ATTR_NODEV), (berth_MS_NOEXEC, berth_MOUNT_ATTR_NOEXEC),
+        ] where parsed.flags & flag != 0 {
+            attributes |= attribute
+        }
+        let keyPointers = keys.map { strdup($0) }
+        let valuePointers = values.map { $0.flatMap { strdup($0) } }
+        defer {
+            keyPointers.forEach { free($0) }
+            valuePointers.forEach { free($0) }
+        }
+        let constKeys = keyPointers.compactMap { $0.map { UnsafePointer<CChar>($0) } }
+        let constValues = valuePointers.map { $0.map { UnsafePointer<CChar>($0) } }
+        guard constKeys.count == keys.count else {
+            throw SnapshotError(.resourceExhausted, "mount \(type) at \(path): out of memory")
+        }
+        let rc: Int32 = constKeys.withUnsafeBufferPointer { keyBuffer in
+            constValues.withUnsafeBufferPointer { valueBuffer in
+                guard let keyBase = keyBuffer.baseAddress, let valueBase = valueBuffer.baseAddress else {
+                    return -EINVAL
+                }
+                return berth_fsmount("overlay", path, keyBase, valueBase, Int32(keys.count), attributes)
+            }
+        }
+        if rc < 0 {
+            throw Self.failure(rc, "mount overlay at \(path) with \(keys.count) parameters (fsconfig)")
         }
     }
 

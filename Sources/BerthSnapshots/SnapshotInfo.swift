@@ -25,9 +25,13 @@ public struct SnapshotInfo: Sendable, Hashable {
     public var name: String
     /// The committed parent's name, if any.
     public var parent: String?
+    /// View, active or committed.
     public var kind: SnapshotKind
+    /// User labels (containerd's gc labels included).
     public var labels: [String: String]
+    /// When the snapshot was prepared.
     public var createdAt: Timestamp
+    /// When it was last committed or updated.
     public var updatedAt: Timestamp
 
     public init(
@@ -91,6 +95,7 @@ public struct DiffTarget: Sendable, Hashable {
     /// The directories of the committed parents, newest first, that the
     /// merged view consults below `directory` (empty for full copies).
     public var lowerDirectories: [String]
+    /// How deletions are written into `directory`.
     public var whiteouts: Whiteouts
 
     public init(directory: String, lowerDirectories: [String], whiteouts: Whiteouts) {

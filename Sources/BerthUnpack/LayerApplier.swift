@@ -20,6 +20,7 @@ public struct AppliedLayer: Sendable, Hashable {
     public var compressedSize: Int64
     /// Tar entries applied.
     public var entries: Int
+    /// The compression detected on the blob.
     public var compression: TarReader.Compression
 }
 
