@@ -234,7 +234,14 @@ let package = Package(
             // Static Swift runtime, non-PIE: one shim runs per container, and
             // this keeps its private dirty memory small (no relocated runtime
             // data per process; code pages are shared through the page cache).
-            linkerSettings: [.unsafeFlags(["-static-stdlib", "-Xlinker", "-no-pie", "-l_FoundationCollections", "-l_FoundationCShims", "-lswiftSynchronization"])]
+            // The -l flags name what static FoundationEssentials (through
+            // SwiftProtobuf) needs and autolinking misses. docs/shim-protocol.md §8.
+            linkerSettings: [
+                .unsafeFlags([
+                    "-static-stdlib", "-Xlinker", "-no-pie",
+                    "-l_FoundationCollections", "-l_FoundationCShims", "-lswiftSynchronization",
+                ])
+            ]
         ),
         .executableTarget(
             name: "berthd",

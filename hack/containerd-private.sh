@@ -11,6 +11,9 @@
 # /run/containerd/runc/<ns> unless told otherwise: pass `--runc-root DIR/runc`
 # to `ctr run` so runs stay private too. `stop` kills the daemon by pid, then every shim it started
 # (found by their bundles under DIR), unmounts what is left and removes DIR.
+# CONTAINERD_EXTRA_PATH, when set, is put first on containerd's PATH, so a
+# runtime name such as io.containerd.berth.v2 resolves to a shim built here
+# (containerd-shim-berth-v2 in .build/debug).
 set -euo pipefail
 
 action=${1:?usage: containerd-private.sh start|stop DIR}
@@ -37,7 +40,8 @@ state = "$dir/state"
 [plugins."io.containerd.internal.v1.opt"]
   path = "$dir/opt"
 TOML
-    containerd --config "$dir/config.toml" >"$dir/containerd.log" 2>&1 &
+    PATH="${CONTAINERD_EXTRA_PATH:+$CONTAINERD_EXTRA_PATH:}$PATH" \
+        containerd --config "$dir/config.toml" >"$dir/containerd.log" 2>&1 &
     echo $! > "$dir/containerd.pid"
     for _ in $(seq 1 100); do
         if ctr --address "$dir/containerd.sock" version >/dev/null 2>&1; then

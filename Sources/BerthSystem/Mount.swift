@@ -70,8 +70,7 @@ public enum Mounter {
         let type = spec.type == "bind" ? "none" : spec.type
         _ = try check(
             "mount(\(spec.type) \(spec.source) on \(target))",
-            berth_mount(spec.source, target, type, flags & ~berth_MS_REMOUNT | (flags & berth_MS_REMOUNT),
-                data.isEmpty ? nil : data))
+            berth_mount(spec.source, target, type, flags, data.isEmpty ? nil : data))
         if flags & berth_MS_BIND != 0, flags & berth_MS_RDONLY != 0 {
             _ = try check(
                 "mount(remount,ro \(target))",

@@ -24,4 +24,10 @@ public enum ProcessControl {
     public static func setName(_ name: String) throws(SystemError) {
         _ = try check("prctl(PR_SET_NAME)", berth_set_process_name(name))
     }
+
+    /// Returns freed heap memory to the kernel (glibc `malloc_trim(0)`), so
+    /// a long-lived process does not keep its high-water mark.
+    public static func releaseFreeMemory() {
+        _ = berth_release_free_memory()
+    }
 }

@@ -1,9 +1,9 @@
 import CBerthSys
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// A process started by `Spawn.launch`.

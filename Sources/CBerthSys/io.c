@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -176,4 +177,8 @@ int berth_gmtime(int64_t seconds, int *fields) {
     fields[4] = tm.tm_min;
     fields[5] = tm.tm_sec;
     return 0;
+}
+
+int berth_release_free_memory(void) {
+    return malloc_trim(0);
 }

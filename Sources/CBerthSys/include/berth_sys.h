@@ -222,6 +222,10 @@ int berth_get_winsize(int fd, uint16_t *rows, uint16_t *cols);
 int berth_openpty(int *master_out, int *slave_out);
 /// kill(2). Returns 0 or -errno.
 int berth_kill(pid_t pid, int sig);
+/// malloc_trim(0): returns freed heap memory to the kernel, so a long-lived
+/// process's private memory does not keep its high-water mark. Returns 1 if
+/// memory was released, else 0.
+int berth_release_free_memory(void);
 /// clock_gettime(CLOCK_REALTIME). Returns 0 or -errno.
 int berth_clock_realtime(int64_t *seconds, int32_t *nanoseconds);
 /// clock_gettime(CLOCK_MONOTONIC) in milliseconds.
@@ -278,6 +282,20 @@ extern const uint64_t berth_RESOLVE_NO_MAGICLINKS;
 extern const uint64_t berth_RESOLVE_NO_SYMLINKS;
 extern const uint64_t berth_RESOLVE_BENEATH;
 extern const uint64_t berth_RESOLVE_IN_ROOT;
+
+/// Mounts a `fstype` filesystem at `target` with the new mount API (fsopen,
+/// fsconfig per parameter, fsmount, move_mount): `keys[i]` is set to
+/// `values[i]`, or set as a flag when that is NULL; `attributes` is a mask of
+/// berth_MOUNT_ATTR_* values. For overlay mounts whose lowerdir list is
+/// longer than mount(2)'s one-page data (repeat `lowerdir+`, Linux 6.8+).
+/// Returns 0 or -errno.
+int berth_fsmount(const char *fstype, const char *target, const char *const _Nonnull *_Nonnull keys,
+                  const char *_Nullable const *_Nonnull values, int count, unsigned int attributes);
+
+extern const unsigned int berth_MOUNT_ATTR_RDONLY;
+extern const unsigned int berth_MOUNT_ATTR_NOSUID;
+extern const unsigned int berth_MOUNT_ATTR_NODEV;
+extern const unsigned int berth_MOUNT_ATTR_NOEXEC;
 
 // MARK: extended attributes and file copies (xattr.c)
 
