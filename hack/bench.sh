@@ -3,9 +3,13 @@
 # the same run. Prints medians and ratios; `BENCH_RUNS` sets the repetitions.
 #
 # What is measured (busybox test image, runc as executor, `true` as command):
-#   containerd   ctr run --rm against a private containerd 1.6
-#   berth-path   what Berth has today: berth spec (bundle generator) + runc run
-#   runc         raw runc run of a prepared bundle: the floor
+#   containerd       ctr run --rm against a private containerd 1.6, with its own
+#                    shim (containerd-shim-runc-v2): the reference
+#   containerd+berth-shim  the same, with berth-shim as the runtime
+#                    (--runtime io.containerd.berth.v2)
+#   berth-spec+runc  the bundle generator (berth spec) + runc run
+#   runc             raw runc run of a prepared bundle: the floor
+# Then the idle memory of 10 shims of each kind (Private_Dirty and PSS).
 #
 # Usage: hack/bench.sh BIN_DIR IMAGE_OUT_DIR
 set -euo pipefail
@@ -24,7 +28,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-eval "$("$hack/containerd-private.sh" start "$work/containerd")"
+eval "$(CONTAINERD_EXTRA_PATH="$bin" "$hack/containerd-private.sh" start "$work/containerd")"
 ctr --address "$CONTAINERD_ADDRESS" images import --base-name localhost/berth/busybox \
     "$image_out/busybox.oci.tar" >/dev/null
 
@@ -36,7 +40,8 @@ cp -a "$image_out/busybox.rootfs" "$bundle/rootfs"
 export CONTAINERD_ADDRESS bin bundle runc work image
 hyperfine --style basic --runs "$runs" --warmup 3 --export-json "$work/results.json" \
     -n containerd "ctr --address \$CONTAINERD_ADDRESS run --rm --runc-root $work/runc-ctr $image bench-ctr true" \
-    -n berth-path "$bin/berth spec --image $image_out/busybox --id bench --bundle $bundle -- true && $runc --root $work/runc-berth run --bundle $bundle bench-berth" \
+    -n containerd+berth-shim "ctr --address \$CONTAINERD_ADDRESS run --rm --runtime io.containerd.berth.v2 $image bench-bsh true" \
+    -n berth-spec+runc "$bin/berth spec --image $image_out/busybox --id bench --bundle $bundle -- true && $runc --root $work/runc-berth run --bundle $bundle bench-berth" \
     -n runc "$runc --root $work/runc-raw run --bundle $bundle bench-runc" \
     >"$work/hyperfine.log"
 
@@ -47,3 +52,37 @@ jq -r '
   | ["case", "median ms", "vs containerd"],
     (.results[] | [.command, ((.median * 1000 * 10 | round) / 10 | tostring), (((.median / $base) * 100 | round) / 100 | tostring) + "x"])
   | @tsv' "$work/results.json" | column -t -s $'\t'
+
+# Idle shim memory: 10 detached sleeping containers per shim kind.
+shim_memory() { # runtime label
+    local runtime=$1 label=$2 pids=() i
+    for i in $(seq 1 10); do
+        ctr --address "$CONTAINERD_ADDRESS" run -d --runtime "$runtime" "$image" "mem-$label-$i" sleep 600 >/dev/null
+    done
+    sleep 2
+    sync
+    for i in $(seq 1 10); do
+        pids+=("$(pgrep -f -- "-id mem-$label-$i " | head -1)")
+    done
+    local priv=0 pss=0 p
+    for p in "${pids[@]}"; do
+        priv=$(( priv + $(awk '/^Private_Dirty:/ {print $2}' "/proc/$p/smaps_rollup") ))
+        pss=$(( pss + $(awk '/^Pss:/ {print $2}' "/proc/$p/smaps_rollup") ))
+    done
+    printf '%s\t%s\t%s\n' "$label" "$(( priv / 10 ))" "$(( pss / 10 ))"
+    for i in $(seq 1 10); do
+        ctr --address "$CONTAINERD_ADDRESS" tasks kill -s KILL "mem-$label-$i" >/dev/null 2>&1 || true
+    done
+    sleep 1
+    for i in $(seq 1 10); do
+        ctr --address "$CONTAINERD_ADDRESS" tasks rm "mem-$label-$i" >/dev/null 2>&1 || true
+        ctr --address "$CONTAINERD_ADDRESS" containers rm "mem-$label-$i" >/dev/null 2>&1 || true
+    done
+}
+echo
+echo "Idle shim memory, mean of 10 shims (KiB)"
+{
+    printf 'shim\tPrivate_Dirty\tPSS\n'
+    shim_memory io.containerd.runc.v2 containerd-shim-runc-v2
+    shim_memory io.containerd.berth.v2 berth-shim
+} | column -t -s $'\t'
