@@ -1,9 +1,9 @@
 public import BerthErrors
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// The one error type of BerthSystem: a failed system call, named, with its errno.

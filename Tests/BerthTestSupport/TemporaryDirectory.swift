@@ -8,9 +8,11 @@ public struct TemporaryDirectory: Sendable {
         let base = FileManager.default.temporaryDirectory.path
         let template = "\(base)/\(prefix)-XXXXXX"
         var bytes = Array(template.utf8CString)
-        guard let made = bytes.withUnsafeMutableBufferPointer({ buffer in
-            buffer.baseAddress.flatMap { mkdtemp($0) }
-        }) else {
+        guard
+            let made = bytes.withUnsafeMutableBufferPointer({ buffer in
+                buffer.baseAddress.flatMap { mkdtemp($0) }
+            })
+        else {
             throw CocoaError(.fileWriteUnknown)
         }
         path = String(cString: made)
