@@ -27,9 +27,11 @@ build: ## Build berthd, berth-shim (also as containerd-shim-berth-v2) and berth.
 test-image: ## Build the busybox OCI test image offline into $(OUT)/image.
 	@hack/make-test-image.sh $(OUT)/image >/dev/null
 
-test: deps build test-image ## Run every test suite (as root: executor and mount tests included).
+test: deps test-image ## Run every test suite (as root: executor and mount tests included).
+	$(SWIFT) build -c $(CONFIG) $(BUILD_FLAGS) --build-tests
+	@ln -sf berth-shim $(BIN)/containerd-shim-berth-v2
 	@hack/check-shim.sh $(BIN)/berth-shim
-	$(SWIFT) test -c $(CONFIG) $(BUILD_FLAGS) --no-parallel
+	$(SWIFT) test -c $(CONFIG) $(BUILD_FLAGS) --skip-build --no-parallel
 
 check-shim: build ## Check the shim's link budget (no full Foundation).
 	@hack/check-shim.sh $(BIN)/berth-shim

@@ -276,7 +276,7 @@ let package = Package(
             name: "BerthRegistryTests",
             dependencies: [
                 "BerthRegistry", "BerthContent", "BerthMetadata", "BerthArchive", "BerthOCI", "BerthErrors",
-                "BerthTestSupport",
+                "BerthSnapshots", "BerthUnpack", "BerthTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

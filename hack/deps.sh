@@ -11,7 +11,7 @@ packages=(
     # executors
     runc crun runsc
     # peers for tests and benchmarks
-    containerd docker-registry
+    containerd docker-registry openssl
     # image tooling for test fixtures
     busybox-static skopeo umoci
     # reference material: containerd protos, runtime-spec JSON schema
