@@ -11,7 +11,7 @@ BIN           = .build/$(CONFIG)
 BINARIES      = berthd berth-shim berth
 
 .DEFAULT_GOAL := help
-.PHONY: proto help deps build test test-unit check-shim demo bench lint fmt install clean test-image
+.PHONY: bench-pull proto help deps build test test-unit check-shim demo bench lint fmt install clean test-image
 
 help: ## Show this help.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -44,6 +44,9 @@ bench: deps test-image ## Run the benchmarks (release build) and print medians a
 	@hack/bench.sh .build/release $(OUT)/image
 
 SWIFT_FILES = find Package.swift Sources Tests -name '*.swift' -not -path '*/Generated/*'
+
+bench-pull: deps ## Pull benchmark: Berth vs containerd 1.6 on a ~190 MB image from a loopback registry.
+	@hack/bench-pull.sh
 
 lint: ## Check formatting and style with swift-format (strict; generated code excluded).
 	$(SWIFT_FILES) -print0 | xargs -0 $(SWIFT) format lint --strict --parallel
