@@ -77,11 +77,31 @@ public final class Executor {
     }
 
     /// `exec --detach`: the process is running when this returns.
+    /// `internalPIDFile` is written where the dialect has internal pids.
     public func exec(
-        id: String, processFile: String, pidFile: String, consoleSocket: String?, stdio: ProcessStdio
+        id: String, processFile: String, pidFile: String, consoleSocket: String?, stdio: ProcessStdio,
+        internalPIDFile: String? = nil
     ) throws(ExecutorError) {
-        let argv = driver.exec(id: id, processFile: processFile, pidFile: pidFile, consoleSocket: consoleSocket)
+        let argv = driver.exec(
+            id: id, processFile: processFile, pidFile: pidFile, consoleSocket: consoleSocket,
+            internalPIDFile: internalPIDFile)
         try run(argv, verb: "exec", stdio: stdio)
+    }
+
+    /// `kill --pid PID ID SIGNAL`: one process inside the container, by its
+    /// pid there (``ExecutorFeatures/execsHaveInternalPIDs``).
+    public func kill(id: String, internalPID: Int32, signal: UInt32) throws(ExecutorError) {
+        do {
+            try run(driver.kill(id: id, signal: signal, all: false, pid: internalPID), verb: "kill")
+        } catch {
+            let text = error.message.lowercased()
+            if text.contains("no such process") || text.contains("not running") || text.contains("not found")
+                || text.contains("does not exist")
+            {
+                throw ExecutorError(code: .notFound, message: "process already finished")
+            }
+            throw error
+        }
     }
 
     /// `kill`. A process or container that is gone is `notFound`, with
@@ -91,7 +111,9 @@ public final class Executor {
             try run(driver.kill(id: id, signal: signal, all: all), verb: "kill")
         } catch {
             let text = error.message.lowercased()
-            if quirks.killCreatedByDeleting, signal == 9, !all, text.contains("in state created") {
+            // A SIGKILL of a created container, with or without `--all`
+            // (the init is then the only process): `delete --force`.
+            if quirks.killCreatedByDeleting, signal == 9, text.contains("in state created") {
                 try delete(id: id, force: true)
                 return
             }

@@ -42,16 +42,24 @@ public struct ExecutorDriver: Sendable, Equatable {
         globalArguments + ["start", id]
     }
 
-    /// `exec --detach --pid-file P --process F [--console-socket S] ID`.
-    public func exec(id: String, processFile: String, pidFile: String, consoleSocket: String? = nil) -> [String] {
-        var argv = globalArguments + ["exec", "--detach", "--pid-file", pidFile, "--process", processFile]
+    /// `exec --detach --pid-file P [--internal-pid-file I] --process F [--console-socket S] ID`;
+    /// the internal pid file only where ``ExecutorFeatures/execsHaveInternalPIDs``.
+    public func exec(
+        id: String, processFile: String, pidFile: String, consoleSocket: String? = nil,
+        internalPIDFile: String? = nil
+    ) -> [String] {
+        var argv = globalArguments + ["exec", "--detach", "--pid-file", pidFile]
+        if let internalPIDFile, features.execsHaveInternalPIDs { argv += ["--internal-pid-file", internalPIDFile] }
+        argv += ["--process", processFile]
         if let consoleSocket { argv += ["--console-socket", consoleSocket] }
         return argv + [id]
     }
 
-    /// `kill [--all] ID SIGNAL`.
-    public func kill(id: String, signal: UInt32, all: Bool) -> [String] {
-        globalArguments + ["kill"] + (all ? ["--all"] : []) + [id, String(signal)]
+    /// `kill [--all] [--pid P] ID SIGNAL`; `--pid` (runsc) names one process
+    /// inside the container.
+    public func kill(id: String, signal: UInt32, all: Bool, pid: Int32? = nil) -> [String] {
+        globalArguments + ["kill"] + (all ? ["--all"] : []) + (pid.map { ["--pid", String($0)] } ?? [])
+            + [id, String(signal)]
     }
 
     /// `delete [--force] ID`.

@@ -14,6 +14,7 @@
 /// | `kill --all` | yes | yes | yes |
 /// | `exec --detach --pid-file` | yes | yes | yes |
 /// | `--console-socket` | yes | yes | yes |
+/// | exec pid file holds the process itself | yes | yes | no: `runsc exec`'s proxy; `--internal-pid-file`, `kill --pid` |
 public struct ExecutorFeatures: Sendable, Equatable {
     /// The executor has a `features` command.
     public var hasFeaturesCommand: Bool
@@ -23,6 +24,13 @@ public struct ExecutorFeatures: Sendable, Equatable {
     public var canPause: Bool
     /// `kill --all` works.
     public var canKillAll: Bool
+    /// An exec's `--pid-file` names a host process standing in for it (runsc:
+    /// `runsc exec --detach` stays as a proxy that exits with the sandboxed
+    /// process's status). Signalling the proxy's pid does not reach the
+    /// process, so the exec is signalled with `kill --pid INTERNAL ID SIG`,
+    /// the pid inside the sandbox from `--internal-pid-file`, which is also
+    /// the pid `ps` lists.
+    public var execsHaveInternalPIDs: Bool = false
 
     /// The table row for `dialect`.
     public static func table(for dialect: ExecutorDialect) -> ExecutorFeatures {
@@ -30,7 +38,9 @@ public struct ExecutorFeatures: Sendable, Equatable {
         case .runc, .crun:
             ExecutorFeatures(hasFeaturesCommand: true, canUpdate: true, canPause: true, canKillAll: true)
         case .runsc:
-            ExecutorFeatures(hasFeaturesCommand: false, canUpdate: false, canPause: true, canKillAll: true)
+            ExecutorFeatures(
+                hasFeaturesCommand: false, canUpdate: false, canPause: true, canKillAll: true,
+                execsHaveInternalPIDs: true)
         }
     }
 }

@@ -132,11 +132,15 @@ enum CgroupStats {
         }
     }
 
+    /// The v2 metrics as containerd's cgroups v2 manager reads them: a
+    /// limit of "max" is `UInt64.max` (v1's `pids.max` "max" is 0, as
+    /// containerd's v1 reader has it), `memory_events` only when
+    /// `memory.events` exists, `io` from `io.stat`.
     static func v2(_ location: CgroupLocation) -> Io_Containerd_Cgroups_V2_Metrics {
         var metrics = Io_Containerd_Cgroups_V2_Metrics()
         guard let directory = location.directory("") else { return metrics }
         metrics.pids.current = number(directory, "pids.current")
-        metrics.pids.limit = number(directory, "pids.max")
+        metrics.pids.limit = limit(directory, "pids.max")
         let cpu = keyed(directory, "cpu.stat")
         metrics.cpu.usageUsec = cpu["usage_usec"] ?? 0
         metrics.cpu.userUsec = cpu["user_usec"] ?? 0
@@ -144,34 +148,85 @@ enum CgroupStats {
         metrics.cpu.nrPeriods = cpu["nr_periods"] ?? 0
         metrics.cpu.nrThrottled = cpu["nr_throttled"] ?? 0
         metrics.cpu.throttledUsec = cpu["throttled_usec"] ?? 0
-        let memory = keyed(directory, "memory.stat")
-        metrics.memory.anon = memory["anon"] ?? 0
-        metrics.memory.file = memory["file"] ?? 0
-        metrics.memory.kernelStack = memory["kernel_stack"] ?? 0
-        metrics.memory.slab = memory["slab"] ?? 0
-        metrics.memory.sock = memory["sock"] ?? 0
-        metrics.memory.shmem = memory["shmem"] ?? 0
-        metrics.memory.fileMapped = memory["file_mapped"] ?? 0
-        metrics.memory.fileDirty = memory["file_dirty"] ?? 0
-        metrics.memory.fileWriteback = memory["file_writeback"] ?? 0
-        metrics.memory.inactiveAnon = memory["inactive_anon"] ?? 0
-        metrics.memory.activeAnon = memory["active_anon"] ?? 0
-        metrics.memory.inactiveFile = memory["inactive_file"] ?? 0
-        metrics.memory.activeFile = memory["active_file"] ?? 0
-        metrics.memory.unevictable = memory["unevictable"] ?? 0
-        metrics.memory.pgfault = memory["pgfault"] ?? 0
-        metrics.memory.pgmajfault = memory["pgmajfault"] ?? 0
-        metrics.memory.usage = number(directory, "memory.current")
-        metrics.memory.usageLimit = number(directory, "memory.max")
-        metrics.memory.swapUsage = number(directory, "memory.swap.current")
-        metrics.memory.swapLimit = number(directory, "memory.swap.max")
+        metrics.memory = v2Memory(directory)
         let events = keyed(directory, "memory.events")
-        metrics.memoryEvents.low = events["low"] ?? 0
-        metrics.memoryEvents.high = events["high"] ?? 0
-        metrics.memoryEvents.max = events["max"] ?? 0
-        metrics.memoryEvents.oom = events["oom"] ?? 0
-        metrics.memoryEvents.oomKill = events["oom_kill"] ?? 0
+        if !events.isEmpty {
+            metrics.memoryEvents.low = events["low"] ?? 0
+            metrics.memoryEvents.high = events["high"] ?? 0
+            metrics.memoryEvents.max = events["max"] ?? 0
+            metrics.memoryEvents.oom = events["oom"] ?? 0
+            metrics.memoryEvents.oomKill = events["oom_kill"] ?? 0
+        }
+        metrics.io.usage = ioEntries(directory)
         return metrics
+    }
+
+    private static func v2Memory(_ directory: String) -> Io_Containerd_Cgroups_V2_MemoryStat {
+        let stat = keyed(directory, "memory.stat")
+        var memory = Io_Containerd_Cgroups_V2_MemoryStat()
+        memory.anon = stat["anon"] ?? 0
+        memory.file = stat["file"] ?? 0
+        memory.kernelStack = stat["kernel_stack"] ?? 0
+        memory.slab = stat["slab"] ?? 0
+        memory.sock = stat["sock"] ?? 0
+        memory.shmem = stat["shmem"] ?? 0
+        memory.fileMapped = stat["file_mapped"] ?? 0
+        memory.fileDirty = stat["file_dirty"] ?? 0
+        memory.fileWriteback = stat["file_writeback"] ?? 0
+        memory.anonThp = stat["anon_thp"] ?? 0
+        memory.inactiveAnon = stat["inactive_anon"] ?? 0
+        memory.activeAnon = stat["active_anon"] ?? 0
+        memory.inactiveFile = stat["inactive_file"] ?? 0
+        memory.activeFile = stat["active_file"] ?? 0
+        memory.unevictable = stat["unevictable"] ?? 0
+        memory.slabReclaimable = stat["slab_reclaimable"] ?? 0
+        memory.slabUnreclaimable = stat["slab_unreclaimable"] ?? 0
+        memory.pgfault = stat["pgfault"] ?? 0
+        memory.pgmajfault = stat["pgmajfault"] ?? 0
+        memory.workingsetRefault = stat["workingset_refault"] ?? 0
+        memory.workingsetActivate = stat["workingset_activate"] ?? 0
+        memory.workingsetNodereclaim = stat["workingset_nodereclaim"] ?? 0
+        memory.pgrefill = stat["pgrefill"] ?? 0
+        memory.pgscan = stat["pgscan"] ?? 0
+        memory.pgsteal = stat["pgsteal"] ?? 0
+        memory.pgactivate = stat["pgactivate"] ?? 0
+        memory.pgdeactivate = stat["pgdeactivate"] ?? 0
+        memory.pglazyfree = stat["pglazyfree"] ?? 0
+        memory.pglazyfreed = stat["pglazyfreed"] ?? 0
+        memory.thpFaultAlloc = stat["thp_fault_alloc"] ?? 0
+        memory.thpCollapseAlloc = stat["thp_collapse_alloc"] ?? 0
+        memory.usage = number(directory, "memory.current")
+        memory.usageLimit = limit(directory, "memory.max")
+        memory.swapUsage = number(directory, "memory.swap.current")
+        memory.swapLimit = limit(directory, "memory.swap.max")
+        return memory
+    }
+
+    /// `io.stat`: `MAJ:MIN rbytes=N wbytes=N rios=N wios=N …` per device.
+    private static func ioEntries(_ directory: String) -> [Io_Containerd_Cgroups_V2_IOEntry] {
+        text(directory, "io.stat").split(separator: "\n").compactMap { line in
+            let fields = line.split(separator: " ")
+            guard let device = fields.first else { return nil }
+            let numbers = device.split(separator: ":")
+            guard numbers.count == 2, let major = UInt64(numbers[0]), let minor = UInt64(numbers[1]) else {
+                return nil
+            }
+            var entry = Io_Containerd_Cgroups_V2_IOEntry()
+            entry.major = major
+            entry.minor = minor
+            for field in fields.dropFirst() {
+                let pair = field.split(separator: "=", maxSplits: 1)
+                guard pair.count == 2, let value = UInt64(pair[1]) else { continue }
+                switch pair[0] {
+                case "rbytes": entry.rbytes = value
+                case "wbytes": entry.wbytes = value
+                case "rios": entry.rios = value
+                case "wios": entry.wios = value
+                default: break
+                }
+            }
+            return entry
+        }
     }
 
     // MARK: file readers
@@ -183,6 +238,13 @@ enum CgroupStats {
     /// A file holding one number; "max" (no limit) and absent files read as 0.
     static func number(_ directory: String, _ file: String) -> UInt64 {
         UInt64(text(directory, file).trimmingWhitespace) ?? 0
+    }
+
+    /// A v2 limit file: "max" (no limit) is `UInt64.max`, as containerd
+    /// reports it; an absent file is 0.
+    static func limit(_ directory: String, _ file: String) -> UInt64 {
+        let value = text(directory, file).trimmingWhitespace
+        return value == "max" ? UInt64.max : UInt64(value) ?? 0
     }
 
     /// A file of `key value` lines.

@@ -113,6 +113,9 @@ final class ExecProcess {
     /// The JSON OCI `Process` from the request.
     let spec: [UInt8]
     var state: ExecState = .added
+    /// The pid inside the container where the executor's exec pid is a
+    /// proxy (runsc): what `kill --pid` takes and `ps` lists.
+    var internalPID: Int32?
     var io: ProcessIO?
     var waiters: [TTRPCResponder] = []
 

@@ -17,6 +17,15 @@ extension TaskService {
             case .added: throw .precondition("process not created")
             case .exiting, .stopped: throw .notFound("process already finished")
             case .running(let pid):
+                if let internalPID = exec.internalPID {
+                    // runsc: the pid is `runsc exec`'s proxy; signal the process in the sandbox.
+                    do {
+                        try container.executor.kill(id: container.id, internalPID: internalPID, signal: request.signal)
+                    } catch {
+                        throw ShimError("", error)
+                    }
+                    return Google_Protobuf_Empty()
+                }
                 do {
                     try Signals.send(Int32(bitPattern: request.signal), to: pid)
                 } catch {

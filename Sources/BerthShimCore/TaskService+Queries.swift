@@ -88,7 +88,9 @@ extension TaskService {
         for pid in pids {
             var info = Containerd_V1_Types_ProcessInfo()
             info.pid = UInt32(bitPattern: pid)
-            if let exec = container.execs.values.first(where: { $0.state.pid == pid && $0.state.isLive }) {
+            // `ps` lists pids as the executor sees them: internal ones for runsc execs.
+            let exec = container.execs.values.first { ($0.internalPID ?? $0.state.pid) == pid && $0.state.isLive }
+            if let exec {
                 var details = Containerd_Runc_V1_ProcessDetails()
                 details.execID = exec.id
                 if let any = try? Google_Protobuf_Any(containerdPacking: details) { info.info = any }

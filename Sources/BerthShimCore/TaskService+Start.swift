@@ -44,6 +44,9 @@ extension TaskService {
         }
         let processFile = FileSystem.join(container.bundle, ".exec-\(exec.id).json")
         let pidFile = FileSystem.join(container.bundle, "\(exec.id).pid")
+        let internalPIDFile =
+            container.executor.driver.features.execsHaveInternalPIDs
+            ? FileSystem.join(container.bundle, "\(exec.id).internal.pid") : nil
         do {
             try FileSystem.write(processFile, exec.spec, mode: 0o600)
         } catch {
@@ -58,11 +61,12 @@ extension TaskService {
             do {
                 try container.executor.exec(
                     id: container.id, processFile: processFile, pidFile: pidFile, consoleSocket: io.consoleSocketPath,
-                    stdio: io.executorStdio)
+                    stdio: io.executorStdio, internalPIDFile: internalPIDFile)
             } catch {
                 throw ShimError("", error)
             }
             pid = try Self.readPIDFile(pidFile)
+            if let internalPIDFile { exec.internalPID = try Self.readPIDFile(internalPIDFile) }
             try io.startCopying()
         } catch {
             io.close()

@@ -1,4 +1,5 @@
 import BerthShimProto
+import BerthTestSupport
 import Foundation
 import Testing
 
@@ -6,7 +7,9 @@ import Testing
     import Glibc
 #endif
 
-/// berth-shim under Debian's containerd 1.6.20 and ctr: issue 5's acceptance.
+/// berth-shim under Debian's containerd 1.6.20 and ctr with the default
+/// runtime name (io.containerd.berth.v2, no runtime options: runc). Issue 5's
+/// edge cases run on every executor in `ContainerdMatrixTests`.
 @Suite(
     .enabled(if: ShimTestEnvironment.unavailableReason == nil, "needs root, containerd, ctr, runc, a built shim"),
     .serialized, .timeLimit(.minutes(3)))
@@ -23,16 +26,6 @@ struct ContainerdIntegrationTests {
         let mounts = try String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)
         #expect(!mounts.contains(containerd.directory + "/state"))
         #expect(containerd.log.contains("msg=\"creating task\" container.id=\"hi1\" executor=\"runc\""))
-    }
-
-    @Test func exitCodesAndInstantExitsArePassedThrough() throws {
-        let containerd = try ContainerdHarness()
-        defer { containerd.cleanup() }
-        #expect(try containerd.run("x7", ["sh", "-c", "exit 7"]).status == 7)
-        for index in 0..<5 {
-            let result = try containerd.run("quick\(index)", ["true"])
-            #expect(result.status == 0, "\(result.stderr)")
-        }
     }
 
     @Test func aDetachedTaskCanBeExecedListedMeasuredPausedAndKilled() throws {
@@ -71,124 +64,14 @@ struct ContainerdIntegrationTests {
         #expect(try containerd.task("d1") == nil)
     }
 
-    @Test(.enabled(if: ShimTestEnvironment.has("script"), "needs script(1) for a pty"))
-    func aTerminalIsAllocated() throws {
-        let containerd = try ContainerdHarness()
-        defer { containerd.cleanup() }
-        let command =
-            "/usr/bin/ctr --address \(containerd.address) --namespace \(containerd.namespace) run --runtime io.containerd.berth.v2 -t --rm localhost/berth/busybox:latest tty1 sh -c 'tty; echo done'"
-        let result = try Run.command("/usr/bin/script", ["-qec", command, "/dev/null"], timeout: 60)
-        #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.contains("/dev/pts/"))
-        #expect(result.stdout.contains("done"))
-    }
-
-    @Test func runningTasksSurviveASIGKILLedDaemon() throws {
-        let containerd = try ContainerdHarness()
-        defer { containerd.cleanup() }
-        for id in ["s1", "s2"] {
-            #expect(try containerd.run(id, ["sleep", "1000"], options: ["-d", "--null-io"]).status == 0)
-        }
-        containerd.killDaemon()
-        try containerd.start()
-        #expect(try containerd.task("s1")?.status == "RUNNING")
-        #expect(try containerd.task("s2")?.status == "RUNNING")
-        let exec = try containerd.ctr(["tasks", "exec", "--exec-id", "after", "s1", "echo", "alive"])
-        #expect(exec.stdout == "alive\n")
-        #expect(try containerd.ctr(["tasks", "kill", "-s", "SIGKILL", "s2"]).status == 0)
-        #expect(try containerd.waitForTask("s2", status: "STOPPED"))
-    }
-
-    @Test func anExecStormCompletes() throws {
-        let containerd = try ContainerdHarness()
-        defer { containerd.cleanup() }
-        #expect(try containerd.run("storm", ["sleep", "1000"], options: ["-d", "--null-io"]).status == 0)
-        let count = 16
-        let outputs = OutputBox(count: count)
-        DispatchQueue.concurrentPerform(iterations: count) { index in
-            let result = try? containerd.ctr(
-                ["tasks", "exec", "--exec-id", "x\(index)", "storm", "sh", "-c", "echo n\(index); exit \(index % 4)"],
-                timeout: 120)
-            outputs.set(index, result?.stdout ?? "", result?.status ?? -1)
-        }
-        for index in 0..<count {
-            #expect(outputs.output(index) == "n\(index)\n")
-            #expect(outputs.status(index) == Int32(index % 4))
-        }
-        // All exec processes are gone from the task.
-        let ps = try containerd.ctr(["tasks", "ps", "storm"])
-        #expect(ps.stdout.split(separator: "\n").count == 2)
-    }
-
-    @Test func killAllTakesDownEveryProcess() throws {
-        let containerd = try ContainerdHarness()
-        defer { containerd.cleanup() }
-        let started = try containerd.run(
-            "ka", ["sh", "-c", "sleep 1000 & sleep 1000 & trap '' TERM; wait"], options: ["-d", "--null-io"])
-        #expect(started.status == 0)
-        Thread.sleep(forTimeInterval: 0.3)
-        let before = try containerd.ctr(["tasks", "ps", "ka"]).stdout.split(separator: "\n").dropFirst()
-        #expect(before.count == 3)
-        #expect(try containerd.ctr(["tasks", "kill", "--all", "-s", "SIGKILL", "ka"]).status == 0)
-        #expect(try containerd.waitForTask("ka", status: "STOPPED"))
-        for line in before {
-            if let pid = line.split(whereSeparator: \.isWhitespace).first.flatMap({ Int32($0) }) {
-                #expect(!isAlive(pid))
-            }
-        }
-    }
-
-    @Test func closingStdinEndsTheInput() throws {
-        let containerd = try ContainerdHarness()
-        defer { containerd.cleanup() }
-        let result = try containerd.run(
-            "cat1", ["sh", "-c", "cat; echo eof"], options: ["--rm"], stdin: Data("data\n".utf8))
-        #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout == "data\neof\n")
-    }
-
-    @Test func moreThanTenMegabytesArriveUntruncated() throws {
-        let containerd = try ContainerdHarness()
-        defer { containerd.cleanup() }
-        let size = 12_000_000
-        let result = try containerd.run(
-            "big", ["sh", "-c", "head -c \(size) /dev/zero | tr '\\0' 'a'; echo -n END >&2"], timeout: 120)
-        #expect(result.status == 0)
-        #expect(result.stdoutData.count == size)
-        #expect(result.stdoutData.allSatisfy { $0 == UInt8(ascii: "a") })
-        #expect(result.stderr.hasSuffix("END"))
-    }
-
-    @Test func aSIGKILLedShimIsCleanedUpByTheDaemon() throws {
-        let containerd = try ContainerdHarness()
-        defer { containerd.cleanup() }
-        #expect(try containerd.run("ks", ["sleep", "1000"], options: ["-d", "--null-io"]).status == 0)
-        let task = try #require(try containerd.task("ks"))
-        let shim = try containerd.shimPID("ks")
-        kill(shim, SIGKILL)
-        #expect(try containerd.waitForTask("ks", status: nil))
-        let deadline = Date().addingTimeInterval(10)
-        while isAlive(task.pid) || FileManager.default.fileExists(atPath: containerd.bundle("ks")), Date() < deadline {
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        #expect(!isAlive(task.pid))
-        #expect(!FileManager.default.fileExists(atPath: containerd.bundle("ks")))
-    }
-
     @Test func eventsAreForwardedInOrder() throws {
         let containerd = try ContainerdHarness()
         defer { containerd.cleanup() }
-        let events = Process()
-        events.executableURL = URL(fileURLWithPath: "/usr/bin/ctr")
-        events.arguments = ["--address", containerd.address, "events"]
         let output = containerd.directory + "/events.txt"
-        FileManager.default.createFile(atPath: output, contents: nil)
-        events.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
-        try events.run()
-        defer {
-            kill(events.processIdentifier, SIGKILL)
-            events.waitUntilExit()
-        }
+        let events = try TestProcess(
+            "/usr/bin/ctr", ["--address", containerd.address, "events"], stdout: output,
+            stderr: containerd.directory + "/events.err")
+        defer { events.terminate(grace: .seconds(1)) }
         Thread.sleep(forTimeInterval: 0.3)
         #expect(try containerd.run("ev", ["sh", "-c", "exit 4"]).status == 4)
         Thread.sleep(forTimeInterval: 0.5)

@@ -113,15 +113,49 @@ final class RecordingRunner: CommandRunning {
         }
     }
 
-    @Test func runscKillsACreatedContainerByDeletingIt() throws {
+    /// runsc's exec pid is its proxy: the process is found and signalled by
+    /// its pid inside the sandbox; runc and crun never get those flags.
+    @Test func runscExecsAreSignalledByTheirPIDInTheSandbox() {
+        let runsc = ExecutorDriver(configuration: ExecutorConfiguration(dialect: .runsc, binary: "runsc", root: "/r"))
+        #expect(
+            runsc.exec(id: "c1", processFile: "/b/p.json", pidFile: "/b/e.pid", internalPIDFile: "/b/e.internal.pid")
+                == [
+                    "runsc", "--root", "/r", "exec", "--detach", "--pid-file", "/b/e.pid", "--internal-pid-file",
+                    "/b/e.internal.pid", "--process", "/b/p.json", "c1",
+                ])
+        #expect(
+            runsc.kill(id: "c1", signal: 15, all: false, pid: 7)
+                == ["runsc", "--root", "/r", "kill", "--pid", "7", "c1", "15"])
+        #expect(
+            runc.exec(id: "c1", processFile: "/b/p.json", pidFile: "/b/e.pid", internalPIDFile: "/b/e.internal.pid")
+                == runc.exec(id: "c1", processFile: "/b/p.json", pidFile: "/b/e.pid"))
+        #expect(ExecutorFeatures.table(for: .runsc).execsHaveInternalPIDs)
+        #expect(!ExecutorFeatures.table(for: .runc).execsHaveInternalPIDs)
+        #expect(!ExecutorFeatures.table(for: .crun).execsHaveInternalPIDs)
+    }
+
+    @Test(arguments: [false, true])
+    func runscKillsACreatedContainerByDeletingIt(all: Bool) throws {
         let runner = RecordingRunner()
         runner.results = [RecordingRunner.failure("cannot signal container \"c\" in state created\n")]
         let executor = try Executor(
             configuration: ExecutorConfiguration(dialect: .runsc, binary: "/bin/sh", root: "/r"),
             quirks: .forDialect(.runsc, on: .init(hybridUnifiedHasControllers: false)), runner: runner,
             environment: [])
-        try executor.kill(id: "c", signal: 9, all: false)
-        #expect(runner.commands.map { $0.arguments.suffix(3) } == [["kill", "c", "9"], ["delete", "--force", "c"]])
+        try executor.kill(id: "c", signal: 9, all: all)
+        #expect(runner.commands.map { $0.arguments.suffix(3) }.last == ["delete", "--force", "c"])
+        #expect(runner.commands.count == 2)
+    }
+
+    @Test func runscStillRefusesOtherSignalsToACreatedContainer() throws {
+        let runner = RecordingRunner()
+        runner.results = [RecordingRunner.failure("cannot signal container \"c\" in state created\n")]
+        let executor = try Executor(
+            configuration: ExecutorConfiguration(dialect: .runsc, binary: "/bin/sh", root: "/r"),
+            quirks: .forDialect(.runsc, on: .init(hybridUnifiedHasControllers: false)), runner: runner,
+            environment: [])
+        #expect(throws: ExecutorError.self) { try executor.kill(id: "c", signal: 15, all: false) }
+        #expect(runner.commands.count == 1)
     }
 
     @Test func failuresCarryTheExecutorsExplanation() throws {

@@ -5,28 +5,25 @@ import Testing
     import Glibc
 #endif
 
-/// crun and runsc chosen per container through containerd's runc `Options`
-/// (`ctr run --runc-binary …`), with io.containerd.runc.v2 resolving to
-/// berth-shim.
+/// runc, crun and runsc chosen per container through containerd's runc
+/// `Options` (`ctr run --runc-binary …`), with io.containerd.runc.v2
+/// resolving to berth-shim: the lifecycle (run, exec, pause, metrics, kill).
 @Suite(
     .enabled(if: ShimTestEnvironment.unavailableReason == nil, "needs root, containerd, ctr, a built shim"),
     .serialized, .timeLimit(.minutes(3)))
 struct ExecutorIntegrationTests {
-    @Test(arguments: ["crun", "runsc"])
-    func theExecutorIsChosenPerContainer(binary: String) throws {
-        try #require(ShimTestEnvironment.has(binary), "\(binary) not installed")
+    @Test(arguments: ShimExecutor.allCases)
+    func theExecutorIsChosenPerContainer(executor: ShimExecutor) throws {
+        try executor.require()
+        let binary = executor.rawValue
         let containerd = try ContainerdHarness(shimAsRuncV2: true)
         defer { containerd.cleanup() }
-        let run = try containerd.run(
-            "\(binary)1", ["echo", "hi from \(binary)"], options: ["--rm", "--runc-binary", binary],
-            runtime: "io.containerd.runc.v2", timeout: 120)
+        let run = try containerd.run("\(binary)1", ["echo", "hi from \(binary)"], on: executor)
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout == "hi from \(binary)\n")
-        #expect(containerd.log.contains("container.id=\"\(binary)1\" executor=\"\(binary)\""))
+        #expect(containerd.logsExecutor(executor, for: "\(binary)1"))
 
-        let detached = try containerd.run(
-            "\(binary)2", ["sleep", "1000"], options: ["-d", "--null-io", "--runc-binary", binary],
-            runtime: "io.containerd.runc.v2", timeout: 120)
+        let detached = try containerd.run("\(binary)2", ["sleep", "1000"], on: executor, options: ["-d", "--null-io"])
         #expect(detached.status == 0, "\(detached.stderr)")
         let exec = try containerd.ctr(["tasks", "exec", "--exec-id", "e", "\(binary)2", "sh", "-c", "echo ok; exit 2"])
         #expect(exec.status == 2)

@@ -19,17 +19,23 @@ final class ShimBundle {
     var daemonAddress: String { directory + "/d.sock" }
     var eventsAddress: String { directory + "/e.sock" }
     var executorRoot: String { directory + "/runc/" + Self.namespace }
+    /// The executor `Create` asks for through runtime options; nil sends none (runc by default).
+    let executor: ShimExecutor?
     private(set) var socket: String = ""
     private var cleaned = false
 
     /// A bundle whose process runs `arguments` in the busybox rootfs.
-    init(id: String = "t1", arguments: [String], memoryLimit: Int? = nil) throws {
+    init(
+        id: String = "t1", arguments: [String], memoryLimit: Int? = nil, terminal: Bool = false,
+        executor: ShimExecutor? = nil
+    ) throws {
         var template = Array("/tmp/bsd-XXXXXX".utf8CString)
         guard let made = template.withUnsafeMutableBufferPointer({ $0.baseAddress.flatMap { mkdtemp($0) } }) else {
             throw HarnessError("mkdtemp failed")
         }
         directory = String(cString: made)
         self.id = id
+        self.executor = executor
         try FileManager.default.createDirectory(atPath: bundle, withIntermediateDirectories: true)
         let spec = try Run.command("/usr/sbin/runc", ["spec", "--bundle", bundle])
         guard spec.status == 0 else { throw HarnessError("runc spec: \(spec.stderr)") }
@@ -38,7 +44,7 @@ final class ShimBundle {
         guard var config = try JSONSerialization.jsonObject(with: data) as? [String: Any],
             var process = config["process"] as? [String: Any], var linux = config["linux"] as? [String: Any]
         else { throw HarnessError("runc spec: unexpected config.json") }
-        process["terminal"] = false
+        process["terminal"] = terminal
         process["args"] = arguments
         config["process"] = process
         config["root"] = ["path": try ShimTestEnvironment.imageDirectory() + "/busybox.rootfs", "readonly": true]
@@ -76,12 +82,17 @@ final class ShimBundle {
     /// The shim's own log.
     var log: String { (try? String(contentsOfFile: bundle + "/log", encoding: .utf8)) ?? "" }
 
-    func create(_ client: SyncTTRPC, stdout: String = "", stderr: String = "") throws -> UInt32 {
+    func create(
+        _ client: SyncTTRPC, stdin: String = "", stdout: String = "", stderr: String = "", terminal: Bool = false
+    ) throws -> UInt32 {
         var request = Containerd_Task_V2_CreateTaskRequest()
         request.id = id
         request.bundle = bundle
+        request.stdin = stdin
         request.stdout = stdout
         request.stderr = stderr
+        request.terminal = terminal
+        if let executor { request.options = try executor.runtimeOptions }
         let response: Containerd_Task_V2_CreateTaskResponse = try client.call(TaskService.name, "Create", request)
         return response.pid
     }
@@ -117,16 +128,37 @@ final class ShimBundle {
         let _: Google_Protobuf_Empty = try client.call(TaskService.name, "Kill", request)
     }
 
-    func exec(_ client: SyncTTRPC, exec: String, arguments: [String]) throws {
+    func exec(
+        _ client: SyncTTRPC, exec: String, arguments: [String], stdout: String = "", terminal: Bool = false
+    ) throws {
+        try client.receiveEmpty(
+            try sendExec(client, exec: exec, arguments: arguments, stdout: stdout, terminal: terminal))
+    }
+
+    /// Sends an Exec without waiting for the answer (`receiveEmpty` it later).
+    func sendExec(
+        _ client: SyncTTRPC, exec: String, arguments: [String], stdout: String = "", terminal: Bool = false
+    ) throws -> UInt32 {
         var request = Containerd_Task_V2_ExecProcessRequest()
         request.id = id
         request.execID = exec
+        request.stdout = stdout
+        request.terminal = terminal
         let process: [String: Any] = [
             "args": arguments, "cwd": "/", "env": ["PATH=/bin:/usr/bin"], "user": ["uid": 0, "gid": 0],
+            "terminal": terminal,
         ]
         request.spec.typeURL = "types.containerd.io/opencontainers/runtime-spec/1/Process"
         request.spec.value = try JSONSerialization.data(withJSONObject: process)
-        let _: Google_Protobuf_Empty = try client.call(TaskService.name, "Exec", request)
+        return try client.send(TaskService.name, "Exec", request)
+    }
+
+    /// Sends a Start without waiting for the answer.
+    func sendStart(_ client: SyncTTRPC, exec: String = "") throws -> UInt32 {
+        var request = Containerd_Task_V2_StartRequest()
+        request.id = id
+        request.execID = exec
+        return try client.send(TaskService.name, "Start", request)
     }
 
     func delete(_ client: SyncTTRPC, exec: String = "") throws -> Containerd_Task_V2_DeleteResponse {
@@ -143,6 +175,16 @@ final class ShimBundle {
         return Int32(response.shimPid)
     }
 
+    /// The shim's `delete` action, as a daemon runs it for a dead shim: the
+    /// executor (from `options.json`, with its quirks) deletes the container.
+    func deleteAction(bundleFlag: Bool = false) throws -> Run.Result {
+        try Run.command(
+            ShimTestEnvironment.shim,
+            ["-namespace", Self.namespace, "-address", daemonAddress, "-id", id]
+                + (bundleFlag ? ["-bundle", bundle] : []) + ["delete"],
+            directory: bundle, timeout: 60)
+    }
+
     /// Kills the shim (by the pid it reports) and the container, removes the tree.
     func cleanup() {
         guard !cleaned else { return }
@@ -151,6 +193,9 @@ final class ShimBundle {
             if let pid = try? shimPID(client) { Glibc.kill(pid, SIGKILL) }
             client.close()
         }
+        // The shim's own `delete` knows the executor and its quirks (crun's
+        // mount namespace); plain runc covers a bundle the shim never created.
+        if FileManager.default.fileExists(atPath: bundle + "/options.json") { _ = try? deleteAction() }
         _ = try? Run.command("/usr/sbin/runc", ["--root", executorRoot, "delete", "--force", id], timeout: 30)
         try? FileManager.default.removeItem(atPath: directory)
         // runc removes the container's cgroups but not their (empty) parent.

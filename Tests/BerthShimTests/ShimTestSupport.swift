@@ -325,6 +325,11 @@ final class SyncTTRPC {
         return try Response(serializedBytes: payload)
     }
 
+    /// Receives an answer whose payload is `Empty`.
+    func receiveEmpty(_ stream: UInt32, timeout: TimeInterval = 30) throws {
+        let _: Google_Protobuf_Empty = try receive(stream, timeout: timeout)
+    }
+
     func call<Response: Message>(
         _ service: String, _ method: String, _ message: some Message, timeout: TimeInterval = 30
     ) throws -> Response {
