@@ -11,21 +11,59 @@ import Logging
 import NIOPosix
 import SwiftProtobuf
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// `containerd.services.diff.v1.Diff`: Apply reads a layer blob from the
 /// content store (in the caller's namespace) and applies it to the mounts
 /// without mounting them (one overlay mount: into its upperdir; one
-/// read-write bind: into its source). Diff is not implemented yet.
+/// read-write bind: into its source). Diff (in `DiffService+Diff.swift`)
+/// mounts both sides read-only below `temporaryMounts` and writes the layer
+/// between them into the content store.
 public struct DiffService: Containerd_Services_Diff_V1_Diff.ServiceProtocol {
     let content: ContentStore
+    /// Where Diff makes its temporary mount points.
+    let temporaryMounts: String
     let logger: Logger
 
     /// The media type of what Apply reports: the uncompressed layer.
     static let appliedMediaType = "application/vnd.oci.image.layer.v1.tar"
 
-    /// A service applying blobs from `content`.
-    public init(content: ContentStore, logger: Logger) {
+    /// A service applying blobs from `content` and writing diffs into it,
+    /// mounting below `temporaryMounts`.
+    public init(content: ContentStore, temporaryMounts: String, logger: Logger) {
         self.content = content
+        self.temporaryMounts = temporaryMounts
         self.logger = logger
+    }
+
+    /// Unmounts and removes what a previous daemon left below
+    /// `temporaryMounts` (a crash during Diff); failures are logged.
+    public func removeStaleMounts() {
+        let stale: [String]
+        do {
+            let directory = try FileDescriptor.openDirectory(path: temporaryMounts)
+            stale = try FileTree.names(in: directory.raw).map(\.displayName)
+        } catch {
+            return
+        }
+        for name in stale {
+            let path = temporaryMounts + "/" + name
+            do {
+                try BerthSnapshots.Mount.unmountAll(path, detach: true)
+            } catch {
+                logger.warning("cannot unmount stale diff mount", metadata: ["path": "\(path)", "error": "\(error)"])
+                continue
+            }
+            // rmdir, never a recursive removal: a mount point left behind
+            // is empty once unmounted.
+            if rmdir(path) != 0 {
+                logger.warning(
+                    "cannot remove stale diff mount point",
+                    metadata: ["path": "\(path)", "error": "\(String(cString: strerror(errno)))"])
+            }
+        }
     }
 
     public func apply(
@@ -64,12 +102,5 @@ public struct DiffService: Containerd_Services_Diff_V1_Diff.ServiceProtocol {
             response.applied.size = applied.size
             return ServerResponse(message: response)
         }
-    }
-
-    public func diff(
-        request: ServerRequest<Containerd_Services_Diff_V1_DiffRequest>,
-        context: ServerContext
-    ) async throws -> ServerResponse<Containerd_Services_Diff_V1_DiffResponse> {
-        throw RPCError(code: .unimplemented, message: "Diff.Diff is not implemented by berthd yet")
     }
 }

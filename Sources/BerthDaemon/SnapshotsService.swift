@@ -7,17 +7,22 @@ import SwiftProtobuf
 
 /// `containerd.services.snapshots.v1.Snapshots` over BerthSnapshots'
 /// snapshotters, chosen per request by name (`overlayfs`, `native`).
-/// Publishes `/snapshot/prepare|commit|remove`.
+/// Publishes `/snapshot/prepare|commit|remove`. Snapshots made under a
+/// `containerd-lease` header are attached to that lease
+/// (`SnapshotsService+Leases.swift`).
 public struct SnapshotsService: Containerd_Services_Snapshots_V1_Snapshots.ServiceProtocol {
     let snapshotters: [String: any Snapshotter]
+    let leases: LeaseStore
     let exchange: EventExchange
 
     /// Infos per List response.
     static let listBatch = 100
 
-    /// A service over `snapshotters` (keyed by name).
-    public init(snapshotters: [String: any Snapshotter], exchange: EventExchange) {
+    /// A service over `snapshotters` (keyed by name), attaching leased
+    /// snapshots to leases in `leases`.
+    public init(snapshotters: [String: any Snapshotter], leases: LeaseStore, exchange: EventExchange) {
         self.snapshotters = snapshotters
+        self.leases = leases
         self.exchange = exchange
     }
 
@@ -36,9 +41,14 @@ public struct SnapshotsService: Containerd_Services_Snapshots_V1_Snapshots.Servi
         try await rpc {
             let namespace = try request.metadata.requiredNamespace()
             let message = request.message
-            let mounts = try snapshotter(message.snapshotter).prepare(
-                key: message.key, parent: message.parent.isEmpty ? nil : message.parent, labels: message.labels,
-                namespace: namespace)
+            let snapshotter = try snapshotter(message.snapshotter)
+            let mounts = try leased(
+                request.metadata, namespace: namespace, snapshotter: message.snapshotter, key: message.key
+            ) {
+                try snapshotter.prepare(
+                    key: message.key, parent: message.parent.isEmpty ? nil : message.parent, labels: message.labels,
+                    namespace: namespace)
+            }
             var event = Containerd_Events_SnapshotPrepare()
             event.key = message.key
             event.parent = message.parent
@@ -56,9 +66,14 @@ public struct SnapshotsService: Containerd_Services_Snapshots_V1_Snapshots.Servi
         try await rpc {
             let namespace = try request.metadata.requiredNamespace()
             let message = request.message
-            let mounts = try snapshotter(message.snapshotter).view(
-                key: message.key, parent: message.parent.isEmpty ? nil : message.parent, labels: message.labels,
-                namespace: namespace)
+            let snapshotter = try snapshotter(message.snapshotter)
+            let mounts = try leased(
+                request.metadata, namespace: namespace, snapshotter: message.snapshotter, key: message.key
+            ) {
+                try snapshotter.view(
+                    key: message.key, parent: message.parent.isEmpty ? nil : message.parent, labels: message.labels,
+                    namespace: namespace)
+            }
             var response = Containerd_Services_Snapshots_V1_ViewSnapshotResponse()
             response.mounts = mounts.map(Containerd_Types_Mount.init)
             return ServerResponse(message: response)
@@ -86,8 +101,12 @@ public struct SnapshotsService: Containerd_Services_Snapshots_V1_Snapshots.Servi
         try await rpc {
             let namespace = try request.metadata.requiredNamespace()
             let message = request.message
-            try snapshotter(message.snapshotter).commit(
-                name: message.name, key: message.key, labels: message.labels, namespace: namespace)
+            let snapshotter = try snapshotter(message.snapshotter)
+            try leased(request.metadata, namespace: namespace, snapshotter: message.snapshotter, key: message.name) {
+                try snapshotter.commit(
+                    name: message.name, key: message.key, labels: message.labels, namespace: namespace)
+            }
+            try unlease(request.metadata, namespace: namespace, snapshotter: message.snapshotter, key: message.key)
             var event = Containerd_Events_SnapshotCommit()
             event.key = message.key
             event.name = message.name
@@ -103,6 +122,9 @@ public struct SnapshotsService: Containerd_Services_Snapshots_V1_Snapshots.Servi
         try await rpc {
             let namespace = try request.metadata.requiredNamespace()
             try snapshotter(request.message.snapshotter).remove(key: request.message.key, namespace: namespace)
+            try unlease(
+                request.metadata, namespace: namespace, snapshotter: request.message.snapshotter,
+                key: request.message.key)
             var event = Containerd_Events_SnapshotRemove()
             event.key = request.message.key
             exchange.publishQuietly(namespace: namespace, topic: "/snapshot/remove", event: event)

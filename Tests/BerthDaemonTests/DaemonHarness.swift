@@ -37,9 +37,10 @@ final class DaemonHarness {
     /// berthd's arguments for this harness's paths.
     var arguments: [String] { ["--root", root, "--state", state, "--address", address, "--log-level", "debug"] }
 
-    /// Starts berthd and waits until both sockets accept connections.
-    func start(extra: [String] = []) throws {
-        let process = try launch(arguments + extra)
+    /// Starts berthd (or another build of it, `binary`) and waits until
+    /// both sockets accept connections.
+    func start(extra: [String] = [], binary: String? = nil) throws {
+        let process = try launch(arguments + extra, binary: binary)
         self.process = process
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
@@ -51,9 +52,9 @@ final class DaemonHarness {
     }
 
     /// Launches berthd with `arguments`, logging to the harness log.
-    func launch(_ arguments: [String], log path: String? = nil) throws -> Process {
+    func launch(_ arguments: [String], log path: String? = nil, binary: String? = nil) throws -> Process {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.berthd)
+        process.executableURL = URL(fileURLWithPath: binary ?? Self.berthd)
         process.arguments = arguments
         let logFile = path ?? logPath
         FileManager.default.createFile(atPath: logFile, contents: nil)
