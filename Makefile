@@ -9,9 +9,11 @@ BUILD_FLAGS  ?=
 OUT          ?= out
 BIN           = .build/$(CONFIG)
 BINARIES      = berthd berth-shim berth
+FUZZ_SECONDS      ?= 30
+FUZZ_TEST_SECONDS ?= 30
 
 .DEFAULT_GOAL := help
-.PHONY: bench-pull proto help deps build test test-unit check-shim demo bench lint fmt install clean test-image
+.PHONY: fuzz bench-daemon bench-pull proto help deps build test test-unit check-shim demo bench lint fmt install clean test-image
 
 help: ## Show this help.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -32,6 +34,10 @@ test: deps test-image ## Run every test suite (as root: executor and mount tests
 	@ln -sf berth-shim $(BIN)/containerd-shim-berth-v2
 	@hack/check-shim.sh $(BIN)/berth-shim
 	$(SWIFT) test -c $(CONFIG) $(BUILD_FLAGS) --skip-build --no-parallel
+	@FUZZ_SECONDS=$(FUZZ_TEST_SECONDS) hack/fuzz.sh
+
+fuzz: deps ## Build the libFuzzer targets in .build-fuzz and run each for FUZZ_SECONDS (default 30).
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) hack/fuzz.sh
 
 check-shim: build ## Check the shim's link budget (no full Foundation).
 	@hack/check-shim.sh $(BIN)/berth-shim
@@ -44,6 +50,10 @@ bench: deps test-image ## Run the benchmarks (release build) and print medians a
 	@hack/bench.sh .build/release $(OUT)/image
 
 SWIFT_FILES = find Package.swift Sources Tests -name '*.swift' -not -path '*/Generated/*'
+
+bench-daemon: deps ## Idle memory: release berthd beside a private containerd 1.6 (RSS, PSS, ratios).
+	$(SWIFT) build -c release $(BUILD_FLAGS) --product berthd
+	@hack/bench-daemon.sh .build/release
 
 bench-pull: deps ## Pull benchmark: Berth vs containerd 1.6 on a ~190 MB image from a loopback registry.
 	@hack/bench-pull.sh

@@ -207,12 +207,25 @@ let package = Package(
             exclude: ["protos"],
             swiftSettings: swiftSettings
         ),
+        // The daemon's runtime v2 task manager: bundles, shim launch and
+        // connections (ttrpc over NIO), the event gate, restart recovery.
+        .target(
+            name: "BerthRuntime",
+            dependencies: [
+                "BerthErrors", "BerthSystem", "BerthOCI", "BerthShimProto", "BerthTTRPC",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The daemon as a library: configuration, server assembly, services.
         .target(
             name: "BerthDaemon",
             dependencies: [
                 "BerthAPI", "BerthErrors", "BerthSystem", "BerthOCI", "BerthShimProto", "BerthTTRPC", "BerthMetadata",
-                "BerthContent", "BerthGC", "BerthSnapshots", "BerthUnpack", "BerthArchive",
+                "BerthContent", "BerthGC", "BerthSnapshots", "BerthUnpack", "BerthArchive", "BerthRegistry", "BerthRuntime",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
@@ -250,13 +263,33 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: swiftSettings,
+            // Idle RSS (issue 6's budget is 32 MiB; hack/bench-daemon.sh):
+            // static Swift runtime and Foundation, non-PIE, as the shim, so
+            // only the pages berthd touches are mapped and no runtime data is
+            // relocated at start-up (~6 MiB); and no exported symbol table
+            // (static-stdlib-args.lnk asks for --export-dynamic), which the
+            // dynamic linker would hash through for every shared-library
+            // symbol (~2.5 MiB). The -l flags are what static Foundation needs
+            // and autolinking misses, in dependency order.
+            linkerSettings: [
+                .unsafeFlags([
+                    "-static-stdlib", "-Xlinker", "-no-pie", "-Xlinker", "--no-export-dynamic",
+                    "-lFoundation", "-lFoundationInternationalization", "-lFoundationEssentials", "-lCoreFoundation",
+                    "-l_FoundationICU", "-l_FoundationCollections", "-l_FoundationCShims", "-lswiftSynchronization",
+                    "-lswiftDispatch", "-ldispatch", "-lBlocksRuntime",
+                ])
+            ]
         ),
         .executableTarget(
             name: "berth",
             dependencies: [
-                "BerthOCI", "BerthBundle", "BerthHost", "BerthSystem",
+                "BerthOCI", "BerthBundle", "BerthHost", "BerthSystem", "BerthAPI", "BerthErrors", "BerthRegistry",
+                "BerthShimProto", "BerthSnapshots",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -341,8 +374,10 @@ let package = Package(
         .testTarget(
             name: "BerthDaemonTests",
             dependencies: [
-                "BerthDaemon", "BerthAPI", "BerthShimProto", "BerthTTRPC", "BerthTestSupport",
+                "BerthDaemon", "BerthAPI", "BerthRuntime", "BerthShimProto", "BerthTTRPC", "BerthTestSupport",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -365,3 +400,37 @@ let package = Package(
         ),
     ]
 )
+
+// MARK: fuzzing
+//
+// libFuzzer targets, declared only when BERTH_FUZZ=1 (hack/fuzz.sh sets it
+// and builds them in their own scratch path, .build-fuzz), so the normal
+// build never sees them. Berth's library targets are then compiled with
+// coverage instrumentation and AddressSanitizer; dependencies are not.
+// Each target's main.swift hands its LLVMFuzzerTestOneInput to libFuzzer's
+// driver. docs/RELIABILITY.md lists the targets.
+if Context.environment["BERTH_FUZZ"] == "1" {
+    let sanitize: [SwiftSetting] = [.unsafeFlags(["-sanitize=fuzzer,address"])]
+    for target in package.targets where target.type == .regular && target.name.hasPrefix("Berth") {
+        target.swiftSettings = (target.swiftSettings ?? []) + sanitize
+    }
+    let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
+        ("fuzz-oci", ["BerthOCI"]),
+        ("fuzz-tar", ["BerthArchive"]),
+        ("fuzz-unpack", ["BerthUnpack", "BerthArchive", "BerthSnapshots", .product(name: "Logging", package: "swift-log")]),
+        ("fuzz-reference", ["BerthRegistry", "BerthOCI"]),
+        ("fuzz-filter", ["BerthMetadata"]),
+        ("fuzz-ttrpc", ["BerthTTRPC"]),
+    ]
+    package.targets.append(.target(name: "CBerthFuzz", path: "hack/fuzz/targets/CBerthFuzz"))
+    for fuzz in fuzzTargets {
+        package.targets.append(
+            .executableTarget(
+                name: fuzz.name,
+                dependencies: ["CBerthFuzz"] + fuzz.dependencies,
+                path: "hack/fuzz/targets/\(fuzz.name)",
+                swiftSettings: swiftSettings + sanitize,
+                linkerSettings: [.unsafeFlags(["-sanitize=fuzzer,address"])]
+            ))
+    }
+}

@@ -7,8 +7,12 @@
 #                    shim (containerd-shim-runc-v2): the reference
 #   containerd+berth-shim  the same, with berth-shim as the runtime
 #                    (--runtime io.containerd.berth.v2)
+#   berthd           ctr run --rm against berthd (berth-shim, runc): Berth's
+#                    whole stack with containerd's own client
 #   berth-spec+runc  the bundle generator (berth spec) + runc run
 #   runc             raw runc run of a prepared bundle: the floor
+# Then throughput: BENCH_BURST (50) concurrent `ctr run -d` followed by
+# concurrent kills and deletes, containerd vs berthd, median of 3 bursts.
 # Then the idle memory of 10 shims of each kind (Private_Dirty and PSS).
 #
 # Usage: hack/bench.sh BIN_DIR IMAGE_OUT_DIR
@@ -21,9 +25,19 @@ hack=$(cd "$(dirname "$0")" && pwd)
 runc=$(command -v runc || echo /usr/sbin/runc)
 image=localhost/berth/busybox:latest
 
-work=$(mktemp -d /tmp/berth-bench.XXXXXX)
+# Short paths: unix socket paths are limited to 107 bytes.
+work=$(mktemp -d /tmp/bbench.XXXXXX)
+berthd_pid=
 cleanup() {
+    if [ -n "$berthd_pid" ]; then
+        for id in $(ctr --address "$work/b/b.sock" tasks ls -q 2>/dev/null); do
+            ctr --address "$work/b/b.sock" tasks kill -s KILL "$id" >/dev/null 2>&1 || true
+        done
+        kill -TERM "$berthd_pid" 2>/dev/null || true
+        wait "$berthd_pid" 2>/dev/null || true
+    fi
     "$hack/containerd-private.sh" stop "$work/containerd" >/dev/null 2>&1 || true
+    grep -o " $work[^ ]*" /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -32,15 +46,25 @@ eval "$(CONTAINERD_EXTRA_PATH="$bin" "$hack/containerd-private.sh" start "$work/
 ctr --address "$CONTAINERD_ADDRESS" images import --base-name localhost/berth/busybox \
     "$image_out/busybox.oci.tar" >/dev/null
 
+"$bin/berthd" --root "$work/b/root" --state "$work/b/state" --address "$work/b/b.sock" >"$work/berthd.log" 2>&1 &
+berthd_pid=$!
+BERTHD_ADDRESS="$work/b/b.sock"
+for _ in $(seq 1 200); do
+    ctr --address "$BERTHD_ADDRESS" version >/dev/null 2>&1 && break
+    sleep 0.05
+done
+ctr --address "$BERTHD_ADDRESS" images import "$image_out/busybox.oci.tar" >/dev/null
+
 bundle="$work/bundle"
 mkdir -p "$bundle"
 cp -a "$image_out/busybox.rootfs" "$bundle/rootfs"
 "$bin/berth" spec --image "$image_out/busybox" --id bench --bundle "$bundle" -- true
 
-export CONTAINERD_ADDRESS bin bundle runc work image
+export CONTAINERD_ADDRESS BERTHD_ADDRESS bin bundle runc work image
 hyperfine --style basic --runs "$runs" --warmup 3 --export-json "$work/results.json" \
     -n containerd "ctr --address \$CONTAINERD_ADDRESS run --rm --runc-root $work/runc-ctr $image bench-ctr true" \
     -n containerd+berth-shim "ctr --address \$CONTAINERD_ADDRESS run --rm --runtime io.containerd.berth.v2 $image bench-bsh true" \
+    -n berthd "ctr --address \$BERTHD_ADDRESS run --rm $image bench-bd true" \
     -n berth-spec+runc "$bin/berth spec --image $image_out/busybox --id bench --bundle $bundle -- true && $runc --root $work/runc-berth run --bundle $bundle bench-berth" \
     -n runc "$runc --root $work/runc-raw run --bundle $bundle bench-runc" \
     >"$work/hyperfine.log"
@@ -52,6 +76,34 @@ jq -r '
   | ["case", "median ms", "vs containerd"],
     (.results[] | [.command, ((.median * 1000 * 10 | round) / 10 | tostring), (((.median / $base) * 100 | round) / 100 | tostring) + "x"])
   | @tsv' "$work/results.json" | column -t -s $'\t'
+
+# Throughput: a burst of concurrent detached starts, then concurrent deletes.
+burst() { # address label → seconds for the whole burst
+    local address=$1 label=$2 n=${BENCH_BURST:-50} start end
+    start=$(date +%s%N)
+    seq 1 "$n" | xargs -P "$n" -I{} ctr --address "$address" run -d "$image" "burst-$label-{}" sleep 600 >/dev/null
+    seq 1 "$n" | xargs -P "$n" -I{} ctr --address "$address" tasks kill -s KILL "burst-$label-{}" >/dev/null
+    seq 1 "$n" | xargs -P "$n" -I{} sh -c \
+        "until ctr --address $address tasks rm burst-$label-{} >/dev/null 2>&1; do sleep 0.02; done;
+         ctr --address $address containers rm burst-$label-{} >/dev/null"
+    end=$(date +%s%N)
+    echo "scale=3; ($end - $start) / 1000000000" | bc
+}
+median3() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
+echo
+n=${BENCH_BURST:-50}
+echo "Throughput: $n concurrent 'ctr run -d' then kill and delete, median of 3 bursts"
+c=$(median3 "$(burst "$CONTAINERD_ADDRESS" c1)" "$(burst "$CONTAINERD_ADDRESS" c2)" "$(burst "$CONTAINERD_ADDRESS" c3)")
+b=$(median3 "$(burst "$BERTHD_ADDRESS" b1)" "$(burst "$BERTHD_ADDRESS" b2)" "$(burst "$BERTHD_ADDRESS" b3)")
+{
+    printf 'daemon\tseconds\tcontainers/s\tvs containerd\n'
+    printf 'containerd\t%s\t%s\t1x\n' "$c" "$(echo "scale=1; $n / $c" | bc)"
+    printf 'berthd\t%s\t%s\t%sx\n' "$b" "$(echo "scale=1; $n / $b" | bc)" "$(echo "scale=2; $c / $b" | bc)"
+} | column -t -s $'\t'
+
+echo
+echo "Daemon memory after the runs (KiB): berthd VmRSS $(awk '/^VmRSS:/ {print $2}' /proc/$berthd_pid/status)," \
+    "containerd VmRSS $(awk '/^VmRSS:/ {print $2}' "/proc/$(cat "$work/containerd/containerd.pid")/status")"
 
 # Idle shim memory: 10 detached sleeping containers per shim kind.
 shim_memory() { # runtime label

@@ -1,56 +1,77 @@
 #!/usr/bin/env bash
-# The main job, on embedded defaults: run a container from the busybox test
-# image that prints a line, then clean up everything it started.
+# The main job, on embedded defaults: start berthd in a temporary root, run a
+# container from the busybox test image through it that prints a line, stop
+# berthd, and check that nothing was left behind.
 #
-# Path today: the image's layers are unpacked into a temporary rootfs, the
-# bundle generator (`berth spec`) writes config.json, and runc runs it with a
-# private --root. Once berthd lands, this starts berthd in a temporary root and
-# uses `berth run` instead.
+# The client is the berth CLI when it can run containers, else Debian's ctr
+# (berthd speaks containerd 1.6's API, so both work).
 #
 # Usage: hack/demo.sh BIN_DIR IMAGE_OUT_DIR
 set -euo pipefail
 
-bin=${1:?usage: demo.sh BIN_DIR IMAGE_OUT_DIR}
+bin=$(cd "${1:?usage: demo.sh BIN_DIR IMAGE_OUT_DIR}" && pwd)
 image_out=${2:?usage: demo.sh BIN_DIR IMAGE_OUT_DIR}
-layout="$image_out/busybox"
-runc=$(command -v runc || echo /usr/sbin/runc)
+archive="$image_out/busybox.oci.tar"
+image=localhost/berth/busybox:latest
+ns=demo
 id="berth-demo-$$"
 
-work=$(mktemp -d /tmp/berth-demo.XXXXXX)
-state="$work/runc-state"
+# Short paths: unix socket paths are limited to 107 bytes.
+work=$(mktemp -d /tmp/bdemo.XXXXXX)
+address="$work/run/berth.sock"
+berthd_pid=
 cleanup() {
-    "$runc" --root "$state" delete --force "$id" >/dev/null 2>&1 || true
+    if [ -n "$berthd_pid" ] && kill -0 "$berthd_pid" 2>/dev/null; then
+        kill -TERM "$berthd_pid"; wait "$berthd_pid" 2>/dev/null || true
+    fi
+    grep -o " $work[^ ]*" /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
     rm -rf "$work"
 }
 trap cleanup EXIT
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
-say "image: $(jq -r '.manifests[0].annotations["io.containerd.image.name"]' "$layout/index.json")"
-manifest=$(jq -r '.manifests[0].digest' "$layout/index.json")
-bundle="$work/bundle"
-mkdir -p "$bundle/rootfs"
-for layer in $(jq -r '.layers[].digest' "$layout/blobs/sha256/${manifest#sha256:}"); do
-    say "unpacking layer $layer"
-    tar -xzf "$layout/blobs/sha256/${layer#sha256:}" -C "$bundle/rootfs"
+say "starting berthd in $work"
+"$bin/berthd" --root "$work/root" --state "$work/state" --address "$address" >"$work/berthd.log" 2>&1 &
+berthd_pid=$!
+for _ in $(seq 1 200); do
+    [ -S "$address" ] && [ -S "$address.ttrpc" ] && break
+    kill -0 "$berthd_pid" 2>/dev/null || { cat "$work/berthd.log" >&2; exit 1; }
+    sleep 0.05
 done
 
-say "generating config.json with the bundle generator"
-"$bin/berth" spec --image "$layout" --id "$id" --bundle "$bundle" \
-    -- sh -c 'echo "Hello from a Berth container: $(id -un)@$(hostname), pid $$, kernel $(uname -r)"'
+command='echo "Hello from a Berth container: $(id -un)@$(hostname), pid $$, kernel $(uname -r)"'
+if "$bin/berth" --help 2>/dev/null | grep -qE '^ +run ' \
+    && "$bin/berth" image --help 2>/dev/null | grep -qE '^ +import '; then
+    berth() { BERTH_ADDRESS="$address" BERTH_NAMESPACE="$ns" "$bin/berth" "$@"; }
+    say "importing $image with berth"
+    berth image import "$archive" >/dev/null
+    say "berth run --rm $image"
+    berth run --rm --name "$id" "$image" sh -c "$command" </dev/null
+else
+    ctr() { /usr/bin/ctr --address "$address" --namespace "$ns" "$@"; }
+    say "importing $image with ctr"
+    ctr images import "$archive" >/dev/null
+    say "ctr run --rm $image (berthd → berth-shim → $(runc --version | head -1))"
+    ctr run --rm "$image" "$id" sh -c "$command" </dev/null
+fi
 
-say "running with $("$runc" --version | head -1)"
-"$runc" --root "$state" run --bundle "$bundle" "$id" </dev/null
-
-say "cleaning up"
-cleanup
-trap - EXIT
+say "stopping berthd"
+kill -TERM "$berthd_pid"
+wait "$berthd_pid" || true
+berthd_pid=
 if grep -q "$work" /proc/self/mountinfo; then
     echo "demo: mounts left behind under $work" >&2
     exit 1
 fi
-if pgrep -f "$id" >/dev/null; then
+if pgrep -f -- "-id $id" >/dev/null; then
     echo "demo: processes left behind for $id" >&2
     exit 1
 fi
-say "done: no mounts or processes left behind"
+if [ -n "$(ls -A "$work/state/io.containerd.runtime.v2.task/$ns" 2>/dev/null)" ]; then
+    echo "demo: bundles left behind" >&2
+    exit 1
+fi
+cleanup
+trap - EXIT
+say "done: no mounts, processes or bundles left behind"

@@ -19,7 +19,7 @@ packages=(
     # schema validation in tests, JSON in scripts
     python3 python3-jsonschema jq
     # benchmarks
-    hyperfine
+    hyperfine bc
 )
 
 missing=()

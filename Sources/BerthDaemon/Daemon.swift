@@ -1,6 +1,9 @@
+import BerthAPI
 import BerthContent
 import BerthGC
 import BerthMetadata
+import BerthRuntime
+import BerthShimProto
 import BerthSnapshots
 import GRPCCore
 import GRPCNIOTransportHTTP2Posix
@@ -40,20 +43,25 @@ public struct Daemon: Sendable {
         let signals = SignalWatcher(signals: [SIGTERM, SIGINT])
         let services = try makeServices()
         let exchange = services.exchange
+        // Tasks left by the previous daemon are loaded before anything is
+        // served, as containerd does: the first Tasks.List is already right.
+        let recovered = await services.tasks.recover()
+        if recovered > 0 { logger.info("recovered tasks", metadata: ["count": "\(recovered)"]) }
 
         let transport = HTTP2ServerTransport.Posix(
             address: .unixDomainSocket(path: config.grpc.address),
             transportSecurity: .plaintext,
             config: .defaults { $0.rpc.maxRequestPayloadSize = config.grpc.maxMessageSize }
         )
-        let server = GRPCServer(transport: transport, services: services.grpc)
+        let server = GRPCServer(
+            transport: transport, services: services.grpc, interceptors: [CallLogInterceptor(logger: logger)])
         // Sockets are born with mode 0660 (no window where others can
         // connect); chmod/chown below makes it exact.
         let previousMask = umask(0o117)
         let ttrpc: TTRPCEventsServer
         do {
             ttrpc = try await TTRPCEventsServer.start(
-                path: config.ttrpc.address, exchange: exchange,
+                path: config.ttrpc.address, gate: services.tasks.gate,
                 group: .singletonMultiThreadedEventLoopGroup, logger: logger)
         } catch {
             umask(previousMask)
@@ -92,6 +100,7 @@ public struct Daemon: Sendable {
     /// The stores and the services built on them.
     struct Services {
         var exchange: EventExchange
+        var tasks: TaskManager
         var grpc: [any RegistrableRPCService]
     }
 
@@ -110,6 +119,10 @@ public struct Daemon: Sendable {
             database: database, content: content, snapshotters: [snapshotter], logger: logger)
         let collect: @Sendable () throws -> Void = { try collector.collect() }
         let uuid = try ServerIdentity.load(path: config.uuidPath)
+        let tasks = makeTaskManager(exchange: exchange)
+        let containers = ContainerStore(database: database)
+        let diff = DiffService(content: content, temporaryMounts: config.root + "/tmpmounts", logger: logger)
+        diff.removeStaleMounts()
         var grpc: [any RegistrableRPCService] = [
             VersionService(),
             EventsService(exchange: exchange),
@@ -118,18 +131,57 @@ public struct Daemon: Sendable {
             LeasesService(store: LeaseStore(database: database), collect: collect),
             ImagesService(store: ImageStore(database: database), exchange: exchange, collect: collect),
             ContentService(store: content, exchange: exchange),
-            SnapshotsService(snapshotters: [snapshotter.name: snapshotter], exchange: exchange),
-            DiffService(content: content, logger: logger),
+            SnapshotsService(
+                snapshotters: [snapshotter.name: snapshotter], leases: LeaseStore(database: database), exchange: exchange),
+            diff,
+            PullService(content, snapshotter, exchange: exchange, collect: collect, logger: logger),
+            ContainersService(store: containers, exchange: exchange),
+            TasksService(containers: containers, manager: tasks),
         ]
-        // Seam: containers and tasks (part 2) register here; the
-        // introspection list follows `served`.
+        // The introspection list follows `served`.
         let served: Set<String> = [
             "version", "events", "namespaces", "introspection", "leases", "images", "content", "snapshots", "diff",
+            "containers", "tasks",
         ]
         grpc.append(
             IntrospectionService(
                 uuid: uuid, plugins: IntrospectionService.plugins(served: served, snapshotter: config.snapshotter)))
-        return Services(exchange: exchange, grpc: grpc)
+        return Services(exchange: exchange, tasks: tasks, grpc: grpc)
+    }
+
+    /// The runtime v2 task manager: bundles under the state directory,
+    /// shims found by runtime name, events through the exchange.
+    func makeTaskManager(exchange: EventExchange) -> TaskManager {
+        let daemonBinary = Self.executablePath()
+        let directory = Self.parent(of: daemonBinary)
+        let launcher = ShimLauncher(
+            grpcAddress: config.grpc.address, ttrpcAddress: config.ttrpc.address, daemonBinary: daemonBinary,
+            debug: logger.logLevel <= .debug, logger: logger)
+        let resolver = ShimResolver(
+            berthShim: config.shimPath ?? directory + "/berth-shim",
+            entries: config.runtimes.mapValues {
+                ShimResolver.Entry(runtimeType: $0.runtimeType, executor: $0.binaryName)
+            },
+            searchPath: ShimResolver.searchPath(daemonBinary: daemonBinary))
+        return TaskManager(
+            layout: RuntimeLayout(root: config.root, state: config.state), launcher: launcher, resolver: resolver,
+            logger: logger
+        ) { envelope in
+            var forwarded = EventExchange.Envelope()
+            forwarded.timestamp = envelope.timestamp
+            forwarded.namespace = envelope.namespace
+            forwarded.topic = envelope.topic
+            forwarded.event = envelope.event
+            exchange.forward(forwarded)
+        }
+    }
+
+    /// This process's executable (`-publish-binary` for shims).
+    static func executablePath() -> String {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        guard length > 0 else { return CommandLine.arguments.first ?? "berthd" }
+        return String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// chmod/chown a listening socket as configured.

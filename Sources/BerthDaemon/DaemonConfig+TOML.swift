@@ -26,6 +26,7 @@ extension DaemonConfig {
             snapshotter = try Self.string(section, "default") ?? snapshotter
         }
         defaultRuntime = try Self.string(table, "default_runtime") ?? defaultRuntime
+        shimPath = try Self.string(table, "shim_path") ?? shimPath
         if let section = try Self.table(table, "runtimes") {
             var parsed: [String: Runtime] = [:]
             for name in section.keys {
@@ -47,8 +48,9 @@ extension DaemonConfig {
             "root = \(Self.quoted(root))",
             "state = \(Self.quoted(state))",
             "default_runtime = \(Self.quoted(defaultRuntime))",
-            "",
         ]
+        if let shimPath { lines.append("shim_path = \(Self.quoted(shimPath))") }
+        lines.append("")
         for (name, socket) in [("grpc", grpc), ("ttrpc", ttrpc)] {
             lines += [
                 "[\(name)]",

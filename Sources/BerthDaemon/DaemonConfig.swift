@@ -16,6 +16,9 @@ public struct DaemonConfig: Sendable, Equatable {
     public var ttrpc = Socket(address: "/run/berth/berth.sock.ttrpc")
     /// The default snapshotter (`[plugins."io.berth.snapshotter.v1"] default`).
     public var snapshotter: String = "overlayfs"
+    /// Berth's shim binary (`shim_path`); nil means `berth-shim` next to
+    /// berthd's own executable.
+    public var shimPath: String? = nil
     /// The runtime used when a container names none.
     public var defaultRuntime: String = "runc"
     /// Runtimes by name (`[runtimes.<name>]`).

@@ -24,7 +24,15 @@ public final class EventExchange: Sendable {
     private struct State {
         var nextID = 0
         var subscribers: [Int: AsyncStream<Envelope>.Continuation] = [:]
+        /// The latest events with their sequence numbers (1, 2, … since
+        /// the daemon started), for subscribers that ask for history.
+        var history: [(sequence: UInt64, envelope: Envelope)] = []
+        var lastSequence: UInt64 = 0
     }
+
+    /// How many past events a subscriber can ask for (Berth extension:
+    /// the `berth-events-since` header of Subscribe).
+    public static let historyLimit = 4096
 
     private let state = Mutex(State())
     private let logger: Logger
@@ -36,11 +44,21 @@ public final class EventExchange: Sendable {
 
     /// Delivers `envelope` to every subscriber as it is.
     public func forward(_ envelope: Envelope) {
-        let subscribers = state.withLock { Array($0.subscribers.values) }
         logger.debug(
             "event", metadata: ["topic": "\(envelope.topic)", "namespace": "\(envelope.namespace)"])
-        for subscriber in subscribers { subscriber.yield(envelope) }
+        // Under the lock: history and live delivery keep one order.
+        state.withLock { state in
+            state.lastSequence += 1
+            state.history.append((state.lastSequence, envelope))
+            if state.history.count > Self.historyLimit {
+                state.history.removeFirst(state.history.count - Self.historyLimit)
+            }
+            for subscriber in state.subscribers.values { subscriber.yield(envelope) }
+        }
     }
+
+    /// The sequence number of the latest event (0 before the first).
+    public var lastSequence: UInt64 { state.withLock { $0.lastSequence } }
 
     /// Stamps, packs and delivers `event` on `topic` in `namespace`.
     ///
@@ -70,11 +88,19 @@ public final class EventExchange: Sendable {
 
     /// A new subscription. The stream ends when the caller stops iterating
     /// (the subscription is then removed) or at ``shutdown()``.
-    public func subscribe() -> AsyncStream<Envelope> {
-        let (stream, continuation) = AsyncStream<Envelope>.makeStream(bufferingPolicy: .bufferingNewest(4096))
+    ///
+    /// - Parameter since: also deliver the retained events with a sequence
+    ///   number above this one first (0: all retained), in order, with no
+    ///   gap or repeat before the live ones.
+    public func subscribe(since: UInt64? = nil) -> AsyncStream<Envelope> {
+        let (stream, continuation) = AsyncStream<Envelope>.makeStream(
+            bufferingPolicy: .bufferingNewest(Self.historyLimit * 2))
         let id = state.withLock { state in
             let id = state.nextID
             state.nextID += 1
+            if let since {
+                for past in state.history where past.sequence > since { continuation.yield(past.envelope) }
+            }
             state.subscribers[id] = continuation
             return id
         }

@@ -44,6 +44,9 @@ public struct EventsService: Containerd_Services_Events_V1_Events.ServiceProtoco
         }
     }
 
+    /// The Subscribe metadata key asking for retained events (Berth extension).
+    public static let sinceKey = "berth-events-since"
+
     public func subscribe(
         request: ServerRequest<Containerd_Services_Events_V1_SubscribeRequest>,
         context: ServerContext
@@ -52,7 +55,11 @@ public struct EventsService: Containerd_Services_Events_V1_Events.ServiceProtoco
         // Parse now so a bad filter is an InvalidArgument status, not a
         // stream that ends.
         _ = try await rpc { try Filter(parsing: filters) }
-        let stream = exchange.subscribe()
+        // Berth extension: `berth-events-since: N` first replays the
+        // retained events after sequence N (0 for all), e.g. the exits a
+        // restarted daemon recovered before anyone could subscribe.
+        let since = request.metadata[stringValues: Self.sinceKey].first(where: { _ in true }).flatMap { UInt64($0) }
+        let stream = exchange.subscribe(since: since)
         return StreamingServerResponse { writer in
             let filter = try await rpc { try Filter(parsing: filters) }
             for await envelope in stream where EventFilter.matches(filter, envelope) {

@@ -1,5 +1,6 @@
 import BerthAPI
 import BerthErrors
+import BerthRuntime
 import BerthShimProto
 import BerthTTRPC
 import Logging
@@ -9,7 +10,7 @@ import SwiftProtobuf
 
 /// The ttrpc endpoint shims publish to (`TTRPC_ADDRESS`): serves
 /// `containerd.services.events.ttrpc.v1.Events/Forward` and relays each
-/// envelope, timestamp included, to the ``EventExchange``.
+/// envelope, timestamp included, through the ``EventGate`` to subscribers.
 ///
 /// A small NIO server over BerthTTRPC's frame codec. Calls are answered in
 /// the order they arrive; anything but Forward is Unimplemented.
@@ -24,7 +25,7 @@ public final class TTRPCEventsServer: Sendable {
     /// daemon lock) and starts serving.
     public static func start(
         path: String,
-        exchange: EventExchange,
+        gate: EventGate,
         group: MultiThreadedEventLoopGroup,
         logger: Logger
     ) async throws -> TTRPCEventsServer {
@@ -32,7 +33,7 @@ public final class TTRPCEventsServer: Sendable {
             .childChannelInitializer { child in
                 child.eventLoop.makeCompletedFuture {
                     try child.pipeline.syncOperations.addHandler(
-                        TTRPCEventsHandler(exchange: exchange, logger: logger))
+                        TTRPCEventsHandler(gate: gate, logger: logger))
                 }
             }
             .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true)
@@ -52,11 +53,11 @@ final class TTRPCEventsHandler: ChannelInboundHandler {
     typealias OutboundOut = ByteBuffer
 
     private var decoder = TTRPCFrameDecoder(role: .server)
-    private let exchange: EventExchange
+    private let gate: EventGate
     private let logger: Logger
 
-    init(exchange: EventExchange, logger: Logger) {
-        self.exchange = exchange
+    init(gate: EventGate, logger: Logger) {
+        self.gate = gate
         self.logger = logger
     }
 
@@ -129,7 +130,11 @@ final class TTRPCEventsHandler: ChannelInboundHandler {
         envelope.topic = forward.envelope.topic
         envelope.event = forward.envelope.event
         try EventExchange.validate(envelope)
-        exchange.forward(envelope)
+        // Task events pass the gate: Berth's shims number them, and a
+        // retried or replayed event goes out once.
+        let sequence = request.metadataValues(JournalService.sequenceMetadataKey).first.flatMap { UInt64($0) }
+        let taskID = request.metadataValues(JournalService.taskIDMetadataKey).first
+        gate.forward(forward.envelope, taskID: taskID, sequence: sequence)
         return try Google_Protobuf_Empty().serializedBytes()
     }
 }

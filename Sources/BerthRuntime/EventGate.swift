@@ -1,0 +1,116 @@
+import BerthShimProto
+import Logging
+import SwiftProtobuf
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Where every `/tasks/*` event passes before subscribers see it.
+///
+/// Berth's shim numbers each task's events (`berth-event-sequence`) and
+/// journals them until the daemon acknowledges them. The same event can
+/// therefore arrive twice: from the shim's retry queue and from the journal
+/// replay after a daemon restart. The gate lets each sequence number through
+/// once, in order, and remembers which tasks' init exits went out, so the
+/// daemon never invents a second exit for a task whose shim died.
+///
+/// It is synchronous (a mutex) so that the ttrpc endpoint publishes events
+/// in the order each shim sent them.
+public final class EventGate: Sendable {
+    /// A shim's envelope, as Forward carries it.
+    public typealias Envelope = Containerd_Services_Events_Ttrpc_V1_Envelope
+
+    private struct State {
+        var delivered: [TaskKey: UInt64] = [:]
+        var exited: Set<TaskKey> = []
+    }
+
+    private let state = Mutex(State())
+    private let publish: @Sendable (Envelope) -> Void
+    private let delivered: @Sendable (TaskKey, UInt64) -> Void
+    private let logger: Logger
+
+    /// A gate that hands envelopes to `publish` and reports each delivered
+    /// sequence to `delivered` (which acknowledges it to the shim).
+    public init(
+        logger: Logger,
+        publish: @escaping @Sendable (Envelope) -> Void,
+        delivered: @escaping @Sendable (TaskKey, UInt64) -> Void = { _, _ in }
+    ) {
+        self.logger = logger
+        self.publish = publish
+        self.delivered = delivered
+    }
+
+    /// Passes an envelope from a shim. `taskID` and `sequence` come from
+    /// Berth's ttrpc metadata (nil from other shims). Returns whether it was
+    /// published (false for a duplicate).
+    @discardableResult
+    public func forward(_ envelope: Envelope, taskID: String?, sequence: UInt64?) -> Bool {
+        let exitKey = Self.initExit(envelope)
+        guard let taskID, let sequence else {
+            if let exitKey { _ = state.withLock { $0.exited.insert(exitKey) } }
+            publish(envelope)
+            return true
+        }
+        let key = TaskKey(namespace: envelope.namespace, id: taskID)
+        let fresh = state.withLock { state in
+            guard sequence > state.delivered[key, default: 0] else { return false }
+            state.delivered[key] = sequence
+            if let exitKey { state.exited.insert(exitKey) }
+            // Publish under the lock: two connections of one task (a retry
+            // and a replay) must not interleave.
+            publish(envelope)
+            return true
+        }
+        if fresh {
+            delivered(key, sequence)
+        } else {
+            logger.debug("duplicate event dropped", metadata: ["task": "\(key)", "sequence": "\(sequence)"])
+        }
+        return fresh
+    }
+
+    /// Publishes an event the daemon makes itself (a dead shim's exit or
+    /// delete), stamped now.
+    public func publishOwn(namespace: String, event: some ContainerdEvent) {
+        do {
+            let envelope = try Envelope.make(event: event, namespace: namespace, timestamp: Self.now())
+            if let exitKey = Self.initExit(envelope) { _ = state.withLock { $0.exited.insert(exitKey) } }
+            publish(envelope)
+        } catch {
+            logger.warning("cannot publish \(type(of: event).topic): \(error)")
+        }
+    }
+
+    /// Whether the init exit of `key` has been published since its task
+    /// was created.
+    public func exitPublished(_ key: TaskKey) -> Bool {
+        state.withLock { $0.exited.contains(key) }
+    }
+
+    /// Forgets `key` (a new task with that id starts numbering at 1).
+    public func reset(_ key: TaskKey) {
+        state.withLock { state in
+            state.delivered[key] = nil
+            state.exited.remove(key)
+        }
+    }
+
+    /// The task whose init exit `envelope` announces, if it is one.
+    static func initExit(_ envelope: Envelope) -> TaskKey? {
+        guard envelope.topic == Containerd_Events_TaskExit.topic,
+            let exit = try? Containerd_Events_TaskExit(serializedBytes: envelope.event.value),
+            exit.id.isEmpty || exit.id == exit.containerID
+        else { return nil }
+        return TaskKey(namespace: envelope.namespace, id: exit.containerID)
+    }
+
+    static func now() -> Google_Protobuf_Timestamp {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return Google_Protobuf_Timestamp(seconds: Int64(spec.tv_sec), nanos: Int32(spec.tv_nsec))
+    }
+}
