@@ -74,5 +74,23 @@ struct DaemonExecutorTests {
         #expect(result.status == 0, "\(result.stderr)\n\(daemon.log())")
         #expect(result.stdout.contains("/dev/pts/"), "\(result.stdout)")
         #expect(result.stdout.contains("done"), "\(result.stdout)")
+
+        // exec -t into a detached task.
+        #expect(
+            try daemon.ctr(
+                ["run", "-d"] + runtime.flags + [DaemonTaskTests.image, "tty2", "sleep", "100"], namespace: ns
+            ).status == 0)
+        let exec =
+            "\(DaemonHarness.ctr) --address \(daemon.address) --namespace \(ns) tasks exec -t --exec-id t tty2 sh -c 'tty; exit 4'"
+        let execResult = try CommandResult.run("/usr/bin/script", ["-qec", exec, "/dev/null"])
+        #expect(execResult.stdout.contains("/dev/pts/"), "\(execResult.stdout)\(execResult.stderr)")
+        #expect(execResult.status == 4, "script returns the exec's status")
+        #expect(try daemon.ctr(["tasks", "kill", "-s", "9", "tty2"], namespace: ns).status == 0)
+        var removed = false
+        for _ in 0..<100 where !removed {
+            removed = try daemon.ctr(["tasks", "rm", "tty2"], namespace: ns).status == 0
+            if !removed { Thread.sleep(forTimeInterval: 0.05) }
+        }
+        #expect(removed)
     }
 }
