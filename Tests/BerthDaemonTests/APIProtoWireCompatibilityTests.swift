@@ -60,9 +60,11 @@ struct APIProtoWireCompatibilityTests {
         }
     }
 
+    /// Every containerd file is checked; Berth's own extensions (`berth/…`,
+    /// package `berth.*`) have no reference and are left out.
     @Test func everyFileOfOursIsChecked() {
         let checked = Set(APIProtoFixtures.pairs.map(\.ours))
-        #expect(Set(APIProtoFixtures.ourAPIFiles()) == checked)
+        #expect(Set(APIProtoFixtures.ourAPIFiles().filter { $0.hasPrefix("containerd/") }) == checked)
     }
 
     @Test func everyTypeTheServicesUseIsDefined() {
