@@ -4,109 +4,64 @@ import BerthOCI
 import Foundation
 
 extension RunOptions {
+    /// The parsed flags as BerthBundle's plain ``RunFlags`` (which owns the
+    /// mapping onto `SpecOptions`). `command` replaces the image's CMD when
+    /// non-empty; `--hooks FILE` is read here.
+    func runFlags(command: [String]) throws -> RunFlags {
+        var flags = RunFlags()
+        flags.entrypoint = entrypoint
+        flags.command = command
+        flags.env = env
+        flags.envFiles = envFiles
+        flags.user = user
+        flags.workdir = workdir
+        flags.tty = tty
+        flags.interactive = interactive
+        flags.hostname = hostname
+        flags.annotations = annotations
+        flags.readOnly = readOnly
+        flags.volumes = volumes
+        flags.mounts = mounts
+        flags.tmpfs = tmpfs
+        flags.volumesRoot = volumesRoot
+        flags.noImageVolumes = noImageVolumes
+        flags.capAdd = capAdd
+        flags.capDrop = capDrop
+        flags.privileged = privileged
+        flags.securityOptions = securityOptions
+        flags.ulimits = ulimits
+        flags.memory = memory
+        flags.memorySwap = memorySwap
+        flags.memoryReservation = memoryReservation
+        flags.cpus = cpus
+        flags.cpuPeriod = cpuPeriod
+        flags.cpuQuota = cpuQuota
+        flags.cpuShares = cpuShares
+        flags.cpusetCpus = cpusetCpus
+        flags.cpusetMems = cpusetMems
+        flags.pidsLimit = pidsLimit
+        flags.devices = devices
+        flags.sysctls = sysctls
+        flags.network = network
+        flags.pid = pid
+        flags.ipc = ipc
+        flags.uts = uts
+        flags.uidMaps = uidMaps
+        flags.gidMaps = gidMaps
+        flags.cgroupParent = cgroupParent
+        flags.cgroupsPath = cgroupsPath
+        flags.oomScoreAdj = oomScoreAdj
+        if let hooksFile {
+            let data = try Data(contentsOf: URL(fileURLWithPath: hooksFile))
+            flags.hooks = try JSONDecoder().decode(Spec.Hooks.self, from: data)
+        }
+        return flags
+    }
+
     /// The options as the bundle generator takes them. `command` replaces the
     /// image's CMD when non-empty.
     func specOptions(containerID: String, command: [String]) throws -> SpecOptions {
         let environment = ProcessInfo.processInfo.environment
-        let lookup: (String) -> String? = { environment[$0] }
-        var options = SpecOptions(containerID: containerID)
-
-        options.entrypoint = entrypoint.map { $0.isEmpty ? [] : [$0] }
-        options.command = command
-        for path in envFiles {
-            let text = try String(contentsOfFile: path, encoding: .utf8)
-            options.env += try FlagParser.envFile(text, lookup: lookup)
-        }
-        for entry in env {
-            options.env.append(try FlagParser.env(entry, lookup: lookup))
-        }
-        options.user = user
-        options.workdir = workdir
-        options.tty = tty
-        options.stdin = interactive
-
-        options.hostname = hostname
-        for entry in annotations {
-            let (key, value) = try FlagParser.keyValue(entry, flag: "--annotation")
-            options.annotations[key] = value
-        }
-
-        options.readOnlyRootfs = readOnly
-        options.mounts += try volumes.map { try MountRequest(volumeFlag: $0) }
-        options.mounts += try mounts.map { try MountRequest(mountFlag: $0) }
-        options.mounts += try tmpfs.map { try MountRequest(tmpfsFlag: $0) }
-        options.volumesRoot = volumesRoot
-        options.imageVolumes = noImageVolumes ? .ignore : .anonymous
-
-        options.capAdd = capAdd
-        options.capDrop = capDrop
-        options.privileged = privileged
-        try applySecurityOptions(to: &options)
-
-        options.rlimits = try ulimits.map(FlagParser.ulimit)
-        options.memory = try memory.map { try FlagParser.byteSize($0, flag: "--memory") }
-        options.memorySwap = try memorySwap.map {
-            try FlagParser.byteSize($0, flag: "--memory-swap", allowUnlimited: true)
-        }
-        options.memoryReservation = try memoryReservation.map {
-            try FlagParser.byteSize($0, flag: "--memory-reservation")
-        }
-        options.nanoCPUs = try cpus.map(FlagParser.nanoCPUs)
-        options.cpuPeriod = cpuPeriod
-        options.cpuQuota = cpuQuota
-        options.cpuShares = cpuShares
-        options.cpusetCpus = cpusetCpus
-        options.cpusetMems = cpusetMems
-        options.pidsLimit = pidsLimit
-        options.devices = try devices.map(FlagParser.device)
-        for entry in sysctls {
-            let (key, value) = try FlagParser.keyValue(entry, flag: "--sysctl")
-            options.sysctls[key] = value
-        }
-
-        options.network = try network.map { try FlagParser.namespaceMode($0, flag: "--net") } ?? .private
-        options.pid = try pid.map { try FlagParser.namespaceMode($0, flag: "--pid") } ?? .private
-        options.ipc = try ipc.map { try FlagParser.namespaceMode($0, flag: "--ipc") } ?? .private
-        options.uts = try uts.map { try FlagParser.namespaceMode($0, flag: "--uts") } ?? .private
-        options.uidMappings = try uidMaps.map { try FlagParser.idMapping($0, flag: "--uidmap") }
-        options.gidMappings = try gidMaps.map { try FlagParser.idMapping($0, flag: "--gidmap") }
-
-        options.cgroupParent = cgroupParent
-        options.cgroupsPath = cgroupsPath
-        options.oomScoreAdj = oomScoreAdj
-        if let hooksFile {
-            let data = try Data(contentsOf: URL(fileURLWithPath: hooksFile))
-            options.hooks = try JSONDecoder().decode(Spec.Hooks.self, from: data)
-        }
-        return options
-    }
-
-    /// `--security-opt`: `seccomp=default|unconfined|FILE` (also `seccomp:…`)
-    /// and `no-new-privileges[=true|false]`.
-    private func applySecurityOptions(to options: inout SpecOptions) throws {
-        for entry in securityOptions {
-            let separator = entry.firstIndex { $0 == "=" || $0 == ":" }
-            let key = separator.map { String(entry[..<$0]) } ?? entry
-            let value = separator.map { String(entry[entry.index(after: $0)...]) }
-            switch (key, value) {
-            case ("seccomp", "default"?):
-                options.seccomp = .default
-            case ("seccomp", "unconfined"?):
-                options.seccomp = .unconfined
-            case ("seccomp", let path?) where !path.isEmpty:
-                let data = try Data(contentsOf: URL(fileURLWithPath: path))
-                options.seccomp = .profile(try SeccompProfile(json: Array(data)))
-            case ("no-new-privileges", nil), ("no-new-privileges", "true"?):
-                options.noNewPrivileges = true
-            case ("no-new-privileges", "false"?):
-                options.noNewPrivileges = false
-            case ("apparmor", _), ("label", _), ("systempaths", _):
-                throw ValidationError("--security-opt \(key) is not supported by Berth")
-            default:
-                throw ValidationError(
-                    "--security-opt: invalid value \"\(entry)\" (want seccomp=default|unconfined|FILE or no-new-privileges)"
-                )
-            }
-        }
+        return try runFlags(command: command).specOptions(containerID: containerID) { environment[$0] }
     }
 }

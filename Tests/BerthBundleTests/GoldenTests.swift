@@ -3,113 +3,8 @@ import BerthOCI
 import Foundation
 import Testing
 
-/// The options of a golden fixture, spelled as `berth spec` flags spell them.
-struct GoldenOptions: Decodable {
-    var id: String
-    var entrypoint: [String]?
-    var command: [String]?
-    var env: [String]?
-    var user: String?
-    var workdir: String?
-    var tty: Bool?
-    var interactive: Bool?
-    var hostname: String?
-    var annotations: [String: String]?
-    var readOnly: Bool?
-    var volumes: [String]?
-    var mounts: [String]?
-    var tmpfs: [String]?
-    var volumesRoot: String?
-    var imageVolumes: String?
-    var capAdd: [String]?
-    var capDrop: [String]?
-    var privileged: Bool?
-    var seccomp: String?
-    var noNewPrivileges: Bool?
-    var ulimits: [String]?
-    var memory: String?
-    var memorySwap: String?
-    var memoryReservation: String?
-    var cpus: String?
-    var cpuPeriod: UInt64?
-    var cpuQuota: Int64?
-    var cpuShares: UInt64?
-    var cpusetCpus: String?
-    var cpusetMems: String?
-    var pidsLimit: Int64?
-    var devices: [String]?
-    var sysctls: [String: String]?
-    var net: String?
-    var pid: String?
-    var ipc: String?
-    var uts: String?
-    var uidmap: [String]?
-    var gidmap: [String]?
-    var cgroupParent: String?
-    var cgroupsPath: String?
-    var oomScoreAdj: Int?
-    var hooks: Spec.Hooks?
-
-    func specOptions() throws -> SpecOptions {
-        var options = SpecOptions(containerID: id)
-        options.entrypoint = entrypoint
-        options.command = command ?? []
-        options.env = env ?? []
-        options.user = user
-        options.workdir = workdir
-        options.tty = tty ?? false
-        options.stdin = interactive ?? false
-        options.hostname = hostname
-        options.annotations = annotations ?? [:]
-        options.readOnlyRootfs = readOnly ?? false
-        options.mounts =
-            try (volumes ?? []).map { try MountRequest(volumeFlag: $0) }
-            + (mounts ?? []).map { try MountRequest(mountFlag: $0) }
-            + (tmpfs ?? []).map { try MountRequest(tmpfsFlag: $0) }
-        options.volumesRoot = volumesRoot
-        options.imageVolumes = imageVolumes == "ignore" ? .ignore : .anonymous
-        options.capAdd = capAdd ?? []
-        options.capDrop = capDrop ?? []
-        options.privileged = privileged ?? false
-        switch seccomp {
-        case "default": options.seccomp = .default
-        case "unconfined": options.seccomp = .unconfined
-        default: options.seccomp = nil
-        }
-        options.noNewPrivileges = noNewPrivileges ?? false
-        options.rlimits = try (ulimits ?? []).map(FlagParser.ulimit)
-        options.memory = try memory.map { try FlagParser.byteSize($0, flag: "--memory") }
-        options.memorySwap = try memorySwap.map {
-            try FlagParser.byteSize($0, flag: "--memory-swap", allowUnlimited: true)
-        }
-        options.memoryReservation = try memoryReservation.map {
-            try FlagParser.byteSize($0, flag: "--memory-reservation")
-        }
-        options.nanoCPUs = try cpus.map(FlagParser.nanoCPUs)
-        options.cpuPeriod = cpuPeriod
-        options.cpuQuota = cpuQuota
-        options.cpuShares = cpuShares
-        options.cpusetCpus = cpusetCpus
-        options.cpusetMems = cpusetMems
-        options.pidsLimit = pidsLimit
-        options.devices = try (devices ?? []).map(FlagParser.device)
-        options.sysctls = sysctls ?? [:]
-        options.network = try net.map { try FlagParser.namespaceMode($0, flag: "--net") } ?? .private
-        options.pid = try pid.map { try FlagParser.namespaceMode($0, flag: "--pid") } ?? .private
-        options.ipc = try ipc.map { try FlagParser.namespaceMode($0, flag: "--ipc") } ?? .private
-        options.uts = try uts.map { try FlagParser.namespaceMode($0, flag: "--uts") } ?? .private
-        options.uidMappings = try (uidmap ?? []).map { try FlagParser.idMapping($0, flag: "--uidmap") }
-        options.gidMappings = try (gidmap ?? []).map { try FlagParser.idMapping($0, flag: "--gidmap") }
-        options.cgroupParent = cgroupParent
-        options.cgroupsPath = cgroupsPath
-        options.oomScoreAdj = oomScoreAdj
-        options.hooks = hooks
-        return options
-    }
-}
-
 /// One directory of `runtime-spec/golden/`: `image.json` (an image config),
-/// `options.json` (``GoldenOptions``) and the expected `config.json`.
+/// `options.json` (BerthBundle's ``RunFlags`` plus `id`) and the expected `config.json`.
 struct GoldenFixture: Sendable, CustomTestStringConvertible {
     static let root = Fixtures.runtimeSpecDirectory + "/golden"
 
@@ -129,12 +24,19 @@ struct GoldenFixture: Sendable, CustomTestStringConvertible {
         let decoder = JSONDecoder()
         let image = try decoder.decode(
             ImageConfig.self, from: Data(contentsOf: URL(fileURLWithPath: directory + "/image.json")))
-        let options = try decoder.decode(
-            GoldenOptions.self, from: Data(contentsOf: URL(fileURLWithPath: directory + "/options.json")))
+        let optionsData = try Data(contentsOf: URL(fileURLWithPath: directory + "/options.json"))
+        let flags = try decoder.decode(RunFlags.self, from: optionsData)
+        let id = try decoder.decode(GoldenID.self, from: optionsData).id
+        let options = try flags.specOptions(containerID: id) { _ in nil }
         return try BundleGenerator(defaults: try Fixtures.defaults, host: FixedHost())
             .generate(
-                image: image, rootfs: Fixtures.rootfs, options: try options.specOptions(), logger: Fixtures.logger)
+                image: image, rootfs: Fixtures.rootfs, options: options, logger: Fixtures.logger)
     }
+}
+
+/// The container id of a golden fixture (`"id"` in `options.json`).
+struct GoldenID: Decodable {
+    var id: String
 }
 
 @Suite("golden fixtures in runtime-spec/golden (BERTH_UPDATE_GOLDEN=1 rewrites them)")
