@@ -43,7 +43,7 @@ done
 command='echo "Hello from a Berth container: $(id -un)@$(hostname), pid $$, kernel $(uname -r)"'
 if "$bin/berth" --help 2>/dev/null | grep -qE '^ +run ' \
     && "$bin/berth" image --help 2>/dev/null | grep -qE '^ +import '; then
-    berth() { BERTH_ADDRESS="$address" BERTH_NAMESPACE="$ns" "$bin/berth" "$@"; }
+    berth() { BERTH_ADDRESS="$address" BERTH_NAMESPACE="$ns" BERTH_LOG_DIR="$work/logs" "$bin/berth" "$@"; }
     say "importing $image with berth"
     berth image import "$archive" >/dev/null
     say "berth run --rm $image"

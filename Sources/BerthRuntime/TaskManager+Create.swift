@@ -60,7 +60,9 @@ extension TaskManager {
         let runtime = try resolver.resolve(request.runtime)
         let options = try Self.options(request.options, executor: runtime.executor)
         let bundle = TaskBundle(layout: layout, namespace: request.namespace, id: request.id)
+        var clock = PhaseClock()
         try bundle.create(spec: request.spec)
+        clock.mark("bundle")
         var log: ShimLog?
         var connection: ShimConnection?
         var started = false
@@ -73,6 +75,7 @@ extension TaskManager {
                 }
             }
             let address = try await launcher.start(binary: runtime.binary, bundle: bundle, options: optionBytes)
+            clock.mark("shim_start")
             started = true
             try bundle.recordShimBinary(runtime.binary)
             let path = ShimConnection.socketPath(address)
@@ -91,8 +94,11 @@ extension TaskManager {
             create.stderr = request.stderr
             create.terminal = request.terminal
             if let options { create.options = options }
+            clock.mark("connect")
             let created: Containerd_Task_V2_CreateTaskResponse = try await shim.call(.create, create)
+            clock.mark("shim_create")
             bundle.clear(.creating)
+            logger.debug("task created", metadata: clock.metadata(["task": "\(key)"]))
             return ShimTask(
                 bundle: bundle, shim: shim, binary: runtime.binary, isBerthShim: runtime.isBerthShim,
                 pid: created.pid, log: log)
