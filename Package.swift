@@ -40,6 +40,8 @@ let package = Package(
         .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", exact: "2.9.2"),
         .package(url: "https://github.com/grpc/grpc-swift-protobuf.git", exact: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
+        // berth bench's latency percentiles.
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
         // MARK: tier 0, C
@@ -225,7 +227,8 @@ let package = Package(
             name: "BerthDaemon",
             dependencies: [
                 "BerthAPI", "BerthErrors", "BerthSystem", "BerthOCI", "BerthShimProto", "BerthTTRPC", "BerthMetadata",
-                "BerthContent", "BerthGC", "BerthSnapshots", "BerthUnpack", "BerthArchive", "BerthRegistry", "BerthRuntime",
+                "BerthContent", "BerthGC", "BerthSnapshots", "BerthUnpack", "BerthArchive", "BerthRegistry",
+                "BerthRuntime",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
@@ -291,6 +294,7 @@ let package = Package(
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -417,7 +421,10 @@ if Context.environment["BERTH_FUZZ"] == "1" {
     let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
         ("fuzz-oci", ["BerthOCI"]),
         ("fuzz-tar", ["BerthArchive"]),
-        ("fuzz-unpack", ["BerthUnpack", "BerthArchive", "BerthSnapshots", .product(name: "Logging", package: "swift-log")]),
+        (
+            "fuzz-unpack",
+            ["BerthUnpack", "BerthArchive", "BerthSnapshots", .product(name: "Logging", package: "swift-log")]
+        ),
         ("fuzz-reference", ["BerthRegistry", "BerthOCI"]),
         ("fuzz-filter", ["BerthMetadata"]),
         ("fuzz-ttrpc", ["BerthTTRPC"]),

@@ -14,6 +14,10 @@ public struct ShimTask: Sendable {
     /// The init's pid.
     public let pid: UInt32
     let log: ShimLog?
+    /// How long each phase of its creation took, in microseconds, in order
+    /// (`bundle`, `shim_start`, `connect`, `shim_create`); empty for a
+    /// task reloaded after a restart.
+    public var creationPhases: [(name: String, microseconds: Int64)] = []
 
     /// The container id.
     public var id: String { bundle.id }

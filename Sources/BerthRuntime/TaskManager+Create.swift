@@ -99,9 +99,11 @@ extension TaskManager {
             clock.mark("shim_create")
             bundle.clear(.creating)
             logger.debug("task created", metadata: clock.metadata(["task": "\(key)"]))
-            return ShimTask(
+            var task = ShimTask(
                 bundle: bundle, shim: shim, binary: runtime.binary, isBerthShim: runtime.isBerthShim,
                 pid: created.pid, log: log)
+            task.creationPhases = clock.phases
+            return task
         } catch {
             await undoCreate(
                 bundle: bundle, binary: runtime.binary, connection: connection, started: started, log: log)

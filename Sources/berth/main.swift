@@ -9,11 +9,13 @@ struct Berth: AsyncParsableCommand {
         abstract: "Run and manage containers with Berth.",
         version: BerthBuild.version,
         subcommands: [
-            PullCommand.self, ImagesCommand.self, ImageCommand.self, NamespaceCommand.self, VersionCommand.self,
+            PullCommand.self, PushCommand.self, ImagesCommand.self, ImageCommand.self, NamespaceCommand.self,
+            VersionCommand.self,
             SystemCommand.self, SpecCommand.self,
             RunCommand.self, CreateCommand.self, StartCommand.self, StopCommand.self, KillCommand.self,
             RemoveCommand.self, PsCommand.self, ExecCommand.self, LogsCommand.self, InspectCommand.self,
             PauseCommand.self, UnpauseCommand.self, TopCommand.self, StatsCommand.self, EventsCommand.self,
+            BenchCommand.self,
         ]
     )
 }

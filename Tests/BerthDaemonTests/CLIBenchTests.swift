@@ -1,0 +1,44 @@
+import BerthTestSupport
+import Foundation
+import Testing
+
+/// `berth bench` against a real berthd: every phase is measured for every
+/// iteration, berthd's Tasks.Create breakdown arrives, memory is sampled,
+/// and nothing is left behind.
+@Suite(.enabled(if: CLIContainerAvailability.reason == nil, "berth, berthd or ctr unavailable"), .serialized)
+struct CLIBenchTests {
+    @Test func aSmallRunReportsEveryPhaseAsJSON() throws {
+        let fixture = try CLIContainerTests.Fixture(namespace: "bench")
+        defer { fixture.cleanup() }
+        let run = try fixture.berth([
+            "bench", "-N", "4", "-c", "2", "--exec", "--memory-samples", "2", "--json", "--executor", "runc",
+            "--executor", "crun", CLIContainerTests.image,
+        ])
+        #expect(run.status == 0, "\(run.stderr)")
+        let report = try #require(
+            try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any], "\(run.stdout)")
+        let executors = try #require(report["executors"] as? [[String: Any]])
+        #expect(executors.compactMap { $0["name"] as? String } == ["runc", "crun"])
+        for executor in executors {
+            let phases = try #require(executor["phases"] as? [[String: Any]])
+            let names = phases.compactMap { $0["name"] as? String }
+            #expect(
+                names == [
+                    "create", "task_create", "bundle", "shim_start", "connect", "shim_create", "start", "exec", "exit",
+                    "delete", "total",
+                ], "\(names)")
+            for phase in phases {
+                #expect(phase["count"] as? Int == 4, "\(phase)")
+                #expect((phase["p50"] as? Int ?? 0) <= (phase["p99"] as? Int ?? 0))
+            }
+            let memory = try #require(executor["shim_memory"] as? [String: Any])
+            #expect(memory["shims"] as? Int == 2)
+            #expect((memory["private_dirty_kib"] as? Int ?? 0) > 0, "\(memory)")
+        }
+        #expect((report["berthd_rss_kib"] as? Int ?? 0) > 0)
+        let left = try fixture.daemon.ctr(["containers", "ls", "-q"], namespace: "bench")
+        #expect(left.stdout.isEmpty, "\(left.stdout)")
+        let tasks = try fixture.daemon.ctr(["tasks", "ls", "-q"], namespace: "bench")
+        #expect(tasks.stdout.isEmpty, "\(tasks.stdout)")
+    }
+}
