@@ -3,6 +3,10 @@ import BerthShimProto
 import Foundation
 import SwiftProtobuf
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Copies what is appended to log files to this process's stdout and
 /// stderr: `pump()` copies what is there now; `follow()` pumps until the
 /// task is cancelled. A file that does not exist yet is opened when it appears.
@@ -31,7 +35,7 @@ final class LogFollower: @unchecked Sendable {
     /// The current sizes of `paths` (0 for a missing file).
     static func sizes(_ paths: [String]) -> [off_t] {
         paths.map { path in
-            var info = stat()
+            var info = Glibc.stat()
             return stat(path, &info) == 0 ? info.st_size : 0
         }
     }
