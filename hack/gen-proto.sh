@@ -98,7 +98,9 @@ generate() {
     (cd "$root" && "$protoc" "${args[@]}" "${files[@]/#/$src/}")
 
     # protoc-gen-grpc-swift-2 writes a stub for every proto, services or not.
-    grep -l '^// This file contained no services' "$tmp"/*.grpc.swift 2>/dev/null | xargs -r rm -f
+    if [ "$with_grpc" = yes ]; then
+        grep -l '^// This file contained no services' "$tmp"/*.grpc.swift | xargs -r rm -f
+    fi
 
     rm -rf "$out"
     mkdir -p "$out"

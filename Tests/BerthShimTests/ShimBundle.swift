@@ -83,7 +83,8 @@ final class ShimBundle {
     var log: String { (try? String(contentsOfFile: bundle + "/log", encoding: .utf8)) ?? "" }
 
     func create(
-        _ client: SyncTTRPC, stdin: String = "", stdout: String = "", stderr: String = "", terminal: Bool = false
+        _ client: SyncTTRPC, stdin: String = "", stdout: String = "", stderr: String = "", terminal: Bool = false,
+        options: Google_Protobuf_Any? = nil
     ) throws -> UInt32 {
         var request = Containerd_Task_V2_CreateTaskRequest()
         request.id = id
@@ -93,6 +94,7 @@ final class ShimBundle {
         request.stderr = stderr
         request.terminal = terminal
         if let executor { request.options = try executor.runtimeOptions }
+        if let options { request.options = options }
         let response: Containerd_Task_V2_CreateTaskResponse = try client.call(TaskService.name, "Create", request)
         return response.pid
     }
