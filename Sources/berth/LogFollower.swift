@@ -3,10 +3,6 @@ import BerthShimProto
 import Foundation
 import SwiftProtobuf
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// Copies what is appended to log files to this process's stdout and
 /// stderr: `pump()` copies what is there now; `follow()` pumps until the
 /// task is cancelled. A file that does not exist yet is opened when it appears.
@@ -35,8 +31,8 @@ final class LogFollower: @unchecked Sendable {
     /// The current sizes of `paths` (0 for a missing file).
     static func sizes(_ paths: [String]) -> [off_t] {
         paths.map { path in
-            var info = Glibc.stat()
-            return stat(path, &info) == 0 ? info.st_size : 0
+            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size]) as? NSNumber
+            return off_t(size?.int64Value ?? 0)
         }
     }
 
