@@ -8,7 +8,10 @@ struct ImageCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "image",
         abstract: "Manage images.",
-        subcommands: [List.self, Remove.self, Tag.self, Inspect.self, Import.self, Export.self, PullCommand.self],
+        subcommands: [
+            List.self, Remove.self, Tag.self, Inspect.self, Import.self, Export.self, Prune.self, PullCommand.self,
+            PushCommand.self,
+        ],
         aliases: ["img"]
     )
 

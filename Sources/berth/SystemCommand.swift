@@ -6,8 +6,8 @@ import Logging
 struct SystemCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "system",
-        abstract: "Inspect the host Berth runs on.",
-        subcommands: [Info.self]
+        abstract: "Inspect the host Berth runs on; prune unused data.",
+        subcommands: [Info.self, Prune.self]
     )
 
     /// `berth system info [--format json]`.

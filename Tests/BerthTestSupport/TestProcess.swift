@@ -11,15 +11,16 @@ public final class TestProcess: @unchecked Sendable {
     public let pid: pid_t
     private var status: Int32?
 
-    /// Starts `program` with `arguments`; stdin is /dev/null, stdout and stderr
-    /// go to the given files (created or truncated).
+    /// Starts `program` with `arguments`; stdin is read from `stdin` (default
+    /// /dev/null), stdout and stderr go to the given files (created or truncated).
     public init(
-        _ program: String, _ arguments: [String], stdout: String, stderr: String, environment: [String: String]? = nil
+        _ program: String, _ arguments: [String], stdout: String, stderr: String, environment: [String: String]? = nil,
+        stdin: String = "/dev/null"
     ) throws {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 0, stdin, O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_APPEND, 0o644)
         let argv = ([program] + arguments).map { strdup($0) } + [nil]
