@@ -4,6 +4,11 @@ SWIFT        ?= swift
 PREFIX       ?= /usr/local
 BINDIR       ?= $(PREFIX)/bin
 SYSTEMDDIR   ?= /etc/systemd/system
+MANDIR       ?= $(PREFIX)/share/man
+BASHCOMPDIR  ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR   ?= $(PREFIX)/share/zsh/site-functions
+FISHCOMPDIR  ?= $(PREFIX)/share/fish/vendor_completions.d
+MANUALS       = .build/plugins/GenerateManual/outputs
 CONFIG       ?= debug
 BUILD_FLAGS  ?=
 OUT          ?= out
@@ -13,7 +18,7 @@ FUZZ_SECONDS      ?= 30
 FUZZ_TEST_SECONDS ?= 30
 
 .DEFAULT_GOAL := help
-.PHONY: fuzz bench-daemon bench-pull proto help deps build test test-unit check-shim demo bench lint fmt install clean test-image
+.PHONY: fuzz bench-daemon bench-pull proto help deps build test test-unit check-shim demo bench lint fmt install clean test-image completions man
 
 help: ## Show this help.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -64,8 +69,26 @@ lint: ## Check formatting and style with swift-format (strict; generated code ex
 fmt: ## Format the sources in place with swift-format (generated code excluded).
 	$(SWIFT_FILES) -print0 | xargs -0 $(SWIFT) format format --in-place --parallel
 
-install: ## Build in release mode; install the binaries into $(BINDIR) and the berthd systemd unit.
+completions: build ## Generate berth's bash, zsh and fish completion scripts into $(OUT)/completions.
+	@mkdir -p $(OUT)/completions
+	$(BIN)/berth --generate-completion-script bash > $(OUT)/completions/berth.bash
+	$(BIN)/berth --generate-completion-script zsh > $(OUT)/completions/_berth
+	$(BIN)/berth --generate-completion-script fish > $(OUT)/completions/berth.fish
+
+man: ## Generate man pages for berth and berthd, one per subcommand, into $(OUT)/man/man1 (offline).
+	rm -rf $(MANUALS) $(OUT)/man
+	$(SWIFT) package plugin generate-manual --multi-page --configuration $(CONFIG)
+	@mkdir -p $(OUT)/man/man1
+	cp $(MANUALS)/berth/*.1 $(MANUALS)/berthd/*.1 $(OUT)/man/man1/
+
+install: ## Build in release mode; install the binaries, completions, man pages and the berthd systemd unit.
 	$(SWIFT) build -c release $(BUILD_FLAGS)
+	$(MAKE) --no-print-directory completions man CONFIG=release
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
+	install -m 0644 $(OUT)/man/man1/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 $(OUT)/completions/berth.bash $(DESTDIR)$(BASHCOMPDIR)/berth
+	install -m 0644 $(OUT)/completions/_berth $(DESTDIR)$(ZSHCOMPDIR)/_berth
+	install -m 0644 $(OUT)/completions/berth.fish $(DESTDIR)$(FISHCOMPDIR)/berth.fish
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 0755 $(addprefix .build/release/,$(BINARIES)) $(DESTDIR)$(BINDIR)/
 	ln -sf berth-shim $(DESTDIR)$(BINDIR)/containerd-shim-berth-v2
@@ -77,4 +100,4 @@ proto: ## Regenerate the committed protobuf Swift code (hack/gen-proto.sh).
 	@hack/gen-proto.sh
 
 clean: ## Remove build products and generated test images.
-	rm -rf .build $(OUT)
+	rm -rf .build .build-fuzz $(OUT)

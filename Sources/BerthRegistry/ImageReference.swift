@@ -72,12 +72,22 @@ public struct ImageReference: Hashable, Sendable, CustomStringConvertible, Lossl
     }
 
     /// The short form Docker prints: `busybox:latest` for `docker.io/library/busybox:latest`.
+    ///
+    /// It always parses back to this reference: `docker.io/` stays when the
+    /// short name would be read differently (`docker.io/a.b/c` is not `a.b/c`,
+    /// which names the registry `a.b`; `docker.io/docker.io/c` is not
+    /// `docker.io/c`), where Docker's familiar form would name another image.
     public var familiarDescription: String {
         var shortName = name
         if domain == Self.defaultDomain {
-            shortName =
+            let candidate =
                 path.hasPrefix("library/") && path.split(separator: "/").count == 2
                 ? String(path.dropFirst("library/".count)) : path
+            if let reparsed = try? ImageReference(parsing: candidate), reparsed.domain == domain,
+                reparsed.path == path
+            {
+                shortName = candidate
+            }
         }
         var out = shortName
         if let tag { out += ":\(tag)" }

@@ -117,10 +117,14 @@ public final class TTRPCServer {
                 return
             }
             guard let fd = accepted else { return }
-            if let allowedUID, let uid = try? UnixSocket.peerUID(fd), uid != allowedUID {
-                onProblem("refused a connection from uid \(uid)")
-                Descriptor.close(fd)
-                continue
+            // Fails closed: a peer whose uid cannot be read is refused too.
+            if let allowedUID {
+                let uid = try? UnixSocket.peerUID(fd)
+                guard uid == allowedUID else {
+                    onProblem("refused a connection from uid \(uid.map { String($0) } ?? "unknown")")
+                    Descriptor.close(fd)
+                    continue
+                }
             }
             let connection = TTRPCConnection(descriptor: fd, loop: loop, role: .server)
             connection.onFrame = { [unowned self, unowned connection] frame in

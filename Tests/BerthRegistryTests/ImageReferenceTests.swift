@@ -49,6 +49,27 @@ struct ImageReferenceTests {
         #expect(try ImageReference(parsing: "h:1/r:v").familiarDescription == "h:1/r:v")
     }
 
+    /// Found by hack/fuzz.sh (fuzz-reference): the familiar form of
+    /// `index.docker.io/cker.io/uspest` was `cker.io/uspest:latest`, which
+    /// names the registry `cker.io`, and that of
+    /// `docker.io/docker.io/a.i/a.i/0` was `docker.io/a.i/a.i/0:latest`.
+    @Test(
+        "familiar form keeps docker.io when the short name would read differently",
+        arguments: [
+            ("index.docker.io/cker.io/uspest", "docker.io/cker.io/uspest:latest"),
+            ("docker.io/docker.io/a.i/a.i/0", "docker.io/docker.io/a.i/a.i/0:latest"),
+            ("docker.io/index.docker.io/x", "docker.io/index.docker.io/x:latest"),
+            ("docker.io/my.org/app:1", "docker.io/my.org/app:1"),
+            ("docker.io/localhost/app", "docker.io/localhost/app:latest"),
+            ("docker.io/library/a.b", "a.b:latest"),
+            ("docker.io/org/a.b", "org/a.b:latest"),
+        ])
+    func familiarFormParsesBack(input: String, familiar: String) throws {
+        let reference = try ImageReference(parsing: input)
+        #expect(reference.familiarDescription == familiar)
+        #expect(try ImageReference(parsing: reference.familiarDescription) == reference)
+    }
+
     @Test(
         "bad references are rejected with a clear message",
         arguments: [

@@ -1,0 +1,2 @@
+/* Nothing to compile: CBerthFuzz only declares libFuzzer's driver. */
+#include "CBerthFuzz.h"
