@@ -11,8 +11,8 @@
 #                    whole stack with containerd's own client
 #   berth-spec+runc  the bundle generator (berth spec) + runc run
 #   runc             raw runc run of a prepared bundle: the floor
-# Then throughput: BENCH_BURST (50) concurrent `ctr run -d` followed by
-# concurrent kills and deletes, containerd vs berthd, median of 3 bursts.
+# Then hack/bench-vs-containerd.sh: berthd and containerd alternating
+# (latency, a burst of 50 concurrent detached starts and deletes, memory).
 # Then the idle memory of 10 shims of each kind (Private_Dirty and PSS).
 #
 # Usage: hack/bench.sh BIN_DIR IMAGE_OUT_DIR
@@ -77,33 +77,9 @@ jq -r '
     (.results[] | [.command, ((.median * 1000 * 10 | round) / 10 | tostring), (((.median / $base) * 100 | round) / 100 | tostring) + "x"])
   | @tsv' "$work/results.json" | column -t -s $'\t'
 
-# Throughput: a burst of concurrent detached starts, then concurrent deletes.
-burst() { # address label → seconds for the whole burst
-    local address=$1 label=$2 n=${BENCH_BURST:-50} start end
-    start=$(date +%s%N)
-    seq 1 "$n" | xargs -P "$n" -I{} ctr --address "$address" run -d "$image" "burst-$label-{}" sleep 600 >/dev/null
-    seq 1 "$n" | xargs -P "$n" -I{} ctr --address "$address" tasks kill -s KILL "burst-$label-{}" >/dev/null
-    seq 1 "$n" | xargs -P "$n" -I{} sh -c \
-        "until ctr --address $address tasks rm burst-$label-{} >/dev/null 2>&1; do sleep 0.02; done;
-         ctr --address $address containers rm burst-$label-{} >/dev/null"
-    end=$(date +%s%N)
-    echo "scale=3; ($end - $start) / 1000000000" | bc
-}
-median3() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
+# berthd against containerd, alternating: latency, burst throughput, memory.
 echo
-n=${BENCH_BURST:-50}
-echo "Throughput: $n concurrent 'ctr run -d' then kill and delete, median of 3 bursts"
-c=$(median3 "$(burst "$CONTAINERD_ADDRESS" c1)" "$(burst "$CONTAINERD_ADDRESS" c2)" "$(burst "$CONTAINERD_ADDRESS" c3)")
-b=$(median3 "$(burst "$BERTHD_ADDRESS" b1)" "$(burst "$BERTHD_ADDRESS" b2)" "$(burst "$BERTHD_ADDRESS" b3)")
-{
-    printf 'daemon\tseconds\tcontainers/s\tvs containerd\n'
-    printf 'containerd\t%s\t%s\t1x\n' "$c" "$(echo "scale=1; $n / $c" | bc)"
-    printf 'berthd\t%s\t%s\t%sx\n' "$b" "$(echo "scale=1; $n / $b" | bc)" "$(echo "scale=2; $c / $b" | bc)"
-} | column -t -s $'\t'
-
-echo
-echo "Daemon memory after the runs (KiB): berthd VmRSS $(awk '/^VmRSS:/ {print $2}' /proc/$berthd_pid/status)," \
-    "containerd VmRSS $(awk '/^VmRSS:/ {print $2}' "/proc/$(cat "$work/containerd/containerd.pid")/status")"
+"$hack/bench-vs-containerd.sh" "$bin" "$image_out"
 
 # Idle shim memory: 10 detached sleeping containers per shim kind.
 shim_memory() { # runtime label
