@@ -8,6 +8,10 @@ import NIOCore
 import NIOPosix
 import SwiftProtobuf
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The ttrpc endpoint shims publish to (`TTRPC_ADDRESS`): serves
 /// `containerd.services.events.ttrpc.v1.Events/Forward` and relays each
 /// envelope, timestamp included, through the ``EventGate`` to subscribers.
@@ -56,12 +60,46 @@ final class TTRPCEventsHandler: ChannelInboundHandler {
     private let gate: EventGate
     private let logger: Logger
 
+    /// Whether the peer's uid was checked and is ours (as containerd's
+    /// `UnixSocketRequireSameUser`): until then nothing is read.
+    private var trusted = false
+
     init(gate: EventGate, logger: Logger) {
         self.gate = gate
         self.logger = logger
     }
 
+    /// `struct ucred`, which Glibc's module hides behind _GNU_SOURCE.
+    struct PeerCredentials: Sendable {
+        var pid: Int32 = 0
+        var uid: UInt32 = 0
+        var gid: UInt32 = 0
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        guard let provider = context.channel as? any SocketOptionProvider else {
+            context.close(promise: nil)
+            return
+        }
+        let credentials: EventLoopFuture<PeerCredentials> = provider.unsafeGetSocketOption(
+            level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED))
+        credentials.assumeIsolated().whenComplete { [self] result in
+            switch result {
+            case .success(let peer) where peer.uid == getuid():
+                trusted = true
+            case .success(let peer):
+                logger.warning("refused an events connection", metadata: ["pid": "\(peer.pid)", "uid": "\(peer.uid)"])
+                context.close(promise: nil)
+            case .failure(let error):
+                logger.warning("refused an events connection: cannot read its credentials: \(error)")
+                context.close(promise: nil)
+            }
+        }
+        context.fireChannelActive()
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard trusted else { return }
         let buffer = unwrapInboundIn(data)
         decoder.append(buffer.readableBytesView)
         while true {

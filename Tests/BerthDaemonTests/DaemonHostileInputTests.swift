@@ -440,6 +440,42 @@ struct DaemonHostileInputTests {
         #expect(asRoot.stdout.hasPrefix("answered"), "root: \(asRoot.stdout) \(asRoot.stderr)")
     }
 
+    /// berthd's ttrpc events socket checks its peer's uid too (beyond the
+    /// socket's mode): with the mode opened up, a Forward from `nobody` is
+    /// closed unanswered, while root's is answered.
+    @Test func eventsSocketRefusesAPeerWithAnotherUID() throws {
+        let daemon = try DaemonHarness()
+        defer { daemon.cleanup() }
+        try daemon.start()
+        let setpriv = "/usr/bin/setpriv"
+        try #require(FileManager.default.isExecutableFile(atPath: setpriv), "setpriv not installed")
+        let python = "/usr/bin/python3"
+        try #require(FileManager.default.isExecutableFile(atPath: python), "python3 not installed")
+        try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: daemon.ttrpcAddress)
+        for directory in [daemon.directory.path, daemon.directory.path + "/run"] {
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory)
+        }
+        var start = Containerd_Events_TaskStart()
+        start.containerID = "peer"
+        let envelope = try EventEnvelope.make(
+            event: start, namespace: "hostile", timestamp: Google_Protobuf_Timestamp(seconds: 1, nanos: 0))
+        let request = try TTRPCFrame.request(
+            streamID: 1,
+            TTRPCRequest(
+                service: EventsService.name, method: "Forward",
+                payload: try TTRPCTestClient.ForwardRequest(envelope: envelope).serializedBytes(),
+                timeoutNanoseconds: 5_000_000_000, metadata: [(TTRPCRequest.namespaceMetadataKey, "hostile")])
+        ).encoded()
+        let client = daemon.directory.path + "/client.py"
+        try Self.pythonClient.write(toFile: client, atomically: true, encoding: .utf8)
+        let hex = request.map { String(format: "%02x", $0) }.joined()
+        let asNobody = try CommandResult.run(
+            setpriv, ["--reuid=65534", "--regid=65534", "--clear-groups", python, client, daemon.ttrpcAddress, hex])
+        #expect(asNobody.stdout.hasPrefix("closed 0"), "nobody: \(asNobody.stdout) \(asNobody.stderr)")
+        let asRoot = try CommandResult.run(python, [client, daemon.ttrpcAddress, hex])
+        #expect(asRoot.stdout.hasPrefix("answered"), "root: \(asRoot.stdout) \(asRoot.stderr)")
+    }
+
     // MARK: - Helpers
 
     /// Connects to argv[1], sends the hex bytes of argv[2], and prints
