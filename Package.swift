@@ -425,7 +425,9 @@ if Context.environment["BERTH_FUZZ"] == "1" {
             "fuzz-unpack",
             ["BerthUnpack", "BerthArchive", "BerthSnapshots", .product(name: "Logging", package: "swift-log")]
         ),
-        ("fuzz-reference", ["BerthRegistry", "BerthOCI"]),
+        // The reference parser is compiled in from BerthRegistry's sources
+        // (symlinks), so this target does not drag in AsyncHTTPClient.
+        ("fuzz-reference", ["BerthOCI", "BerthErrors"]),
         ("fuzz-filter", ["BerthMetadata"]),
         ("fuzz-ttrpc", ["BerthTTRPC"]),
     ]

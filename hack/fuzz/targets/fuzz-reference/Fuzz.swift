@@ -1,5 +1,5 @@
 import BerthOCI
-import BerthRegistry
+import BerthErrors
 
 #if canImport(Glibc)
     import Glibc

@@ -1,0 +1,1 @@
+../../../../Sources/BerthRegistry/ImageReference+Parsing.swift
