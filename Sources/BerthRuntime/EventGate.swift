@@ -25,6 +25,12 @@ public final class EventGate: Sendable {
     private struct State {
         var delivered: [TaskKey: UInt64] = [:]
         var exited: Set<TaskKey> = []
+        /// When each task id was last (re)created: a late event of the
+        /// previous task with that id is older, and must not move the new
+        /// task's sequence.
+        var createdAt: [TaskKey: Google_Protobuf_Timestamp] = [:]
+        /// The previous task's last delivered sequence, per id.
+        var previous: [TaskKey: UInt64] = [:]
     }
 
     private let state = Mutex(State())
@@ -56,21 +62,35 @@ public final class EventGate: Sendable {
             return true
         }
         let key = TaskKey(namespace: envelope.namespace, id: taskID)
-        let fresh = state.withLock { state in
-            guard sequence > state.delivered[key, default: 0] else { return false }
-            state.delivered[key] = sequence
-            if let exitKey { state.exited.insert(exitKey) }
+        let outcome: Outcome = state.withLock { state in
             // Publish under the lock: two connections of one task (a retry
             // and a replay) must not interleave.
+            if let created = state.createdAt[key], Self.isBefore(envelope.timestamp, created) {
+                // The previous task of this id, still draining: it is checked
+                // against its own numbering and never acknowledged (the new
+                // shim's journal is not its journal).
+                guard sequence > state.previous[key, default: 0] else { return .duplicate }
+                state.previous[key] = sequence
+                publish(envelope)
+                return .previousTask
+            }
+            guard sequence > state.delivered[key, default: 0] else { return .duplicate }
+            state.delivered[key] = sequence
+            if let exitKey { state.exited.insert(exitKey) }
             publish(envelope)
-            return true
+            return .published
         }
-        if fresh {
-            delivered(key, sequence)
-        } else {
+        switch outcome {
+        case .published: delivered(key, sequence)
+        case .previousTask: break
+        case .duplicate:
             logger.debug("duplicate event dropped", metadata: ["task": "\(key)", "sequence": "\(sequence)"])
         }
-        return fresh
+        return outcome != .duplicate
+    }
+
+    private enum Outcome {
+        case published, previousTask, duplicate
     }
 
     /// Publishes an event the daemon makes itself (a dead shim's exit or
@@ -91,12 +111,19 @@ public final class EventGate: Sendable {
         state.withLock { $0.exited.contains(key) }
     }
 
-    /// Forgets `key` (a new task with that id starts numbering at 1).
+    /// Forgets `key` (a new task with that id starts numbering at 1);
+    /// events stamped before now belong to the previous task.
     public func reset(_ key: TaskKey) {
+        let now = Self.now()
         state.withLock { state in
-            state.delivered[key] = nil
+            state.previous[key] = state.delivered.removeValue(forKey: key)
             state.exited.remove(key)
+            state.createdAt[key] = now
         }
+    }
+
+    static func isBefore(_ a: Google_Protobuf_Timestamp, _ b: Google_Protobuf_Timestamp) -> Bool {
+        a.seconds < b.seconds || (a.seconds == b.seconds && a.nanos < b.nanos)
     }
 
     /// The task whose init exit `envelope` announces, if it is one.

@@ -64,7 +64,9 @@ struct RuntimeUnitTests {
         gate.forward(try Self.envelope(Self.exit("c")), taskID: "c", sequence: 5)
         gate.reset(key)
         #expect(!gate.exitPublished(key))
-        #expect(gate.forward(try Self.envelope(Self.exit("c")), taskID: "c", sequence: 1))
+        var fresh = try Self.envelope(Self.exit("c"))
+        fresh.timestamp = Google_Protobuf_Timestamp(date: Date().addingTimeInterval(1))
+        #expect(gate.forward(fresh, taskID: "c", sequence: 1))
     }
 
     @Test func ownEventsAreStampedAndCountAsExits() {
@@ -82,7 +84,8 @@ struct RuntimeUnitTests {
         let berth = directory + "/berth-shim"
         let other = directory + "/containerd-shim-other-v1"
         for file in [berth, other] {
-            #expect(FileManager.default.createFile(atPath: file, contents: Data(), attributes: [.posixPermissions: 0o755]))
+            #expect(
+                FileManager.default.createFile(atPath: file, contents: Data(), attributes: [.posixPermissions: 0o755]))
         }
         let resolver = ShimResolver(
             berthShim: berth,
@@ -95,5 +98,33 @@ struct RuntimeUnitTests {
         #expect(throws: RuntimeError.self) { try resolver.resolve("io.containerd.missing.v9") }
         #expect(throws: RuntimeError.self) { try resolver.resolve("") }
         #expect(throws: RuntimeError.self) { try resolver.resolve(directory + "/nope") }
+    }
+}
+
+extension RuntimeUnitTests {
+    /// A late event of the previous task with the same id (stamped before the
+    /// new task was created) goes out, but neither moves nor acknowledges the
+    /// new task's numbering.
+    @Test func aLateEventOfThePreviousTaskDoesNotDisturbTheNewOne() throws {
+        let recorder = Recorder()
+        let gate = recorder.gate()
+        let key = TaskKey(namespace: "ns", id: "c")
+        var old = try Self.envelope(Self.exit("c"))
+        old.timestamp = Google_Protobuf_Timestamp(seconds: 1, nanos: 0)
+        gate.forward(old, taskID: "c", sequence: 3)
+        gate.reset(key)
+        var lateDelete = Containerd_Events_TaskDelete()
+        lateDelete.containerID = "c"
+        let late = try EventGate.Envelope.make(
+            event: lateDelete, namespace: "ns", timestamp: Google_Protobuf_Timestamp(seconds: 2, nanos: 0))
+        #expect(gate.forward(late, taskID: "c", sequence: 4), "the previous task's delete still goes out")
+        #expect(!gate.forward(late, taskID: "c", sequence: 4), "once")
+        var start = Containerd_Events_TaskStart()
+        start.containerID = "c"
+        let fresh = try EventGate.Envelope.make(
+            event: start, namespace: "ns", timestamp: Google_Protobuf_Timestamp(date: Date().addingTimeInterval(1)))
+        #expect(gate.forward(fresh, taskID: "c", sequence: 1), "the new task starts at 1")
+        #expect(recorder.acknowledged.withLock { $0 } == [3, 1], "the late event is not acknowledged")
+        #expect(!gate.exitPublished(key))
     }
 }
