@@ -18,7 +18,7 @@ FUZZ_SECONDS      ?= 30
 FUZZ_TEST_SECONDS ?= 30
 
 .DEFAULT_GOAL := help
-.PHONY: fuzz bench-daemon bench-pull proto help deps build test test-unit check-shim demo bench lint fmt install clean test-image completions man
+.PHONY: torture fuzz bench-daemon bench-pull proto help deps build test test-unit check-shim demo bench lint fmt install clean test-image completions man
 
 help: ## Show this help.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -55,6 +55,15 @@ bench: deps test-image ## Run the benchmarks (release build) and print medians a
 	@hack/bench.sh .build/release $(OUT)/image
 
 SWIFT_FILES = find Package.swift Sources Tests -name '*.swift' -not -path '*/Generated/*'
+
+TORTURE_OPS  ?= 500
+TORTURE_SEED ?= 20261129
+
+torture: deps test-image ## Crash torture: TORTURE_OPS lifecycle operations, berthd and shims SIGKILLed at random (seed TORTURE_SEED).
+	$(SWIFT) build -c $(CONFIG) $(BUILD_FLAGS) --build-tests
+	@ln -sf berth-shim $(BIN)/containerd-shim-berth-v2
+	TORTURE_OPS=$(TORTURE_OPS) TORTURE_SEED=$(TORTURE_SEED) $(SWIFT) test -c $(CONFIG) $(BUILD_FLAGS) --skip-build \
+		--filter DaemonTortureTests
 
 bench-daemon: deps ## Idle memory: release berthd beside a private containerd 1.6 (RSS, PSS, ratios).
 	$(SWIFT) build -c release $(BUILD_FLAGS) --product berthd

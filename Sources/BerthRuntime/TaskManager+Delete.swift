@@ -23,6 +23,7 @@ extension TaskManager {
             throw .failedPrecondition("task \(key.id): delete in progress")
         case .dead(let dead):
             entries[key] = nil
+            TaskBundle(layout: layout, namespace: key.namespace, id: key.id).remove()
             var event = Containerd_Events_TaskDelete()
             event.containerID = key.id
             event.id = key.id
@@ -148,8 +149,16 @@ extension TaskManager {
         // containerd leaves a dead shim's socket behind; Berth removes it.
         if let address = bundle.address() {
             unlink(ShimConnection.socketPath(address))
+            unlink(bundle.path + "/address")
         }
-        bundle.remove()
+        // The bundle stays, reduced to the record of the exit, until
+        // Tasks.Delete: a restarted daemon still reports the task stopped.
+        do {
+            try dead.save(in: bundle)
+        } catch {
+            logger.warning("cannot record the dead task: \(error.message)", metadata: ["task": "\(key)"])
+            bundle.remove()
+        }
         return dead
     }
 }

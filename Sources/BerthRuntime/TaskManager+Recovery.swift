@@ -39,6 +39,10 @@ extension TaskManager {
         let key = TaskKey(namespace: bundle.namespace, id: bundle.id)
         var logger = self.logger
         logger[metadataKey: "task"] = "\(key)"
+        if let dead = DeadTask(bundle: bundle) {
+            entries[key] = .dead(dead)
+            return true
+        }
         let binary = bundle.shimBinary()
         let isBerth = binary.map { ShimResolver.isBerth($0, berthShim: resolver.berthShim) } ?? false
         let connection = await connect(bundle, key: key)
