@@ -18,7 +18,7 @@ FUZZ_SECONDS      ?= 30
 FUZZ_TEST_SECONDS ?= 30
 
 .DEFAULT_GOAL := help
-.PHONY: torture fuzz bench-daemon bench-pull proto help deps build test test-unit check-shim demo bench lint fmt install clean test-image completions man
+.PHONY: leaks torture fuzz bench-daemon bench-pull proto help deps build test test-unit check-shim demo bench lint fmt install clean test-image completions man
 
 help: ## Show this help.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -64,6 +64,13 @@ torture: deps test-image ## Crash torture: TORTURE_OPS lifecycle operations, ber
 	@ln -sf berth-shim $(BIN)/containerd-shim-berth-v2
 	TORTURE_OPS=$(TORTURE_OPS) TORTURE_SEED=$(TORTURE_SEED) $(SWIFT) test -c $(CONFIG) $(BUILD_FLAGS) --skip-build \
 		--filter DaemonTortureTests
+
+LEAK_CYCLES ?= 1000
+
+leaks: deps test-image ## Leak accounting: LEAK_CYCLES ctr run --rm through berthd; fds, mounts, cgroups, processes back to baseline, RSS +5 % at most.
+	$(SWIFT) build -c $(CONFIG) $(BUILD_FLAGS) --build-tests
+	@ln -sf berth-shim $(BIN)/containerd-shim-berth-v2
+	LEAK_CYCLES=$(LEAK_CYCLES) $(SWIFT) test -c $(CONFIG) $(BUILD_FLAGS) --skip-build --filter DaemonLeakTests
 
 bench-daemon: deps ## Idle memory: release berthd beside a private containerd 1.6 (RSS, PSS, ratios).
 	$(SWIFT) build -c release $(BUILD_FLAGS) --product berthd
