@@ -16,8 +16,10 @@
 #   .build-fuzz/debug/<name> .build-fuzz/artifacts/<name>/crash-…
 #
 # fuzz-unpack writes files as root, so it runs in a private mount namespace
-# in which / is read-only and /tmp is a fresh tmpfs: a layer that escaped its
-# directory could not damage the host.
+# in which / is read-only, only .build-fuzz stays writable, and its scratch
+# directories live on a fresh tmpfs (TMPDIR=.build-fuzz/tmp): a layer that
+# escaped its directory could not damage the host. (Not a tmpfs over /tmp:
+# the checkout itself may live under /tmp.)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -62,9 +64,11 @@ for target in "${TARGETS[@]}"; do
         root="$PWD/$SCRATCH"
         SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0 unshare --mount --propagation private -- sh -c '
             set -e
-            mount -t tmpfs -o mode=1777 tmpfs /tmp
             mount --bind "$1" "$1"
+            mkdir -p "$1/tmp"
+            mount -t tmpfs -o mode=1777 tmpfs "$1/tmp"
             mount -o remount,bind,ro /
+            export TMPDIR="$1/tmp"
             shift
             exec "$@"' sh "$root" "${command[@]}" > "$log" 2>&1 || status=$?
     else

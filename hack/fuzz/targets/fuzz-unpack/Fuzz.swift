@@ -15,7 +15,7 @@ import Logging
 /// must stay empty, the natural place for a `../` escape to land).
 ///
 /// hack/fuzz.sh runs this target in a private mount namespace whose `/` is
-/// read-only and whose /tmp is a fresh tmpfs, so an escape to anywhere else
+/// read-only and whose TMPDIR is a fresh tmpfs, so an escape to anywhere else
 /// fails rather than damaging the host.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func LLVMFuzzerTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
