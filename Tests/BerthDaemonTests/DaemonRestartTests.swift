@@ -113,11 +113,7 @@ struct DaemonRestartTests {
     /// The shim of a task: the parent of its init (the shim is a subreaper).
     static func shimPID(_ daemon: DaemonHarness, ns: String, id: String) throws -> Int32 {
         let pid = try taskPID(daemon, ns: ns, id: id)
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-            let close = stat.lastIndex(of: ")")
-        else { throw HarnessError("no /proc/\(pid)/stat") }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        guard fields.count > 1, let parent = Int32(fields[1]) else { throw HarnessError("bad stat") }
+        guard let parent = ProcessParent.of(pid) else { throw HarnessError("no parent for \(pid)") }
         return parent
     }
 
