@@ -47,6 +47,9 @@ public struct Daemon: Sendable {
         // served, as containerd does: the first Tasks.List is already right.
         let recovered = await services.tasks.recover()
         if recovered > 0 { logger.info("recovered tasks", metadata: ["count": "\(recovered)"]) }
+        // Containers run with `--rm` that stopped while the daemon was down.
+        let autoRemoval = services.autoRemover.start()
+        await services.autoRemover.sweep()
 
         let transport = HTTP2ServerTransport.Posix(
             address: .unixDomainSocket(path: config.grpc.address),
@@ -92,6 +95,7 @@ public struct Daemon: Sendable {
             server.beginGracefulShutdown()
             await ttrpc.close()
         }
+        await autoRemoval.value
         unlink(config.grpc.address)
         unlink(config.ttrpc.address)
         logger.info("stopped")
@@ -101,6 +105,7 @@ public struct Daemon: Sendable {
     struct Services {
         var exchange: EventExchange
         var tasks: TaskManager
+        var autoRemover: AutoRemover
         var grpc: [any RegistrableRPCService]
     }
 
@@ -146,7 +151,10 @@ public struct Daemon: Sendable {
         grpc.append(
             IntrospectionService(
                 uuid: uuid, plugins: IntrospectionService.plugins(served: served, snapshotter: config.snapshotter)))
-        return Services(exchange: exchange, tasks: tasks, grpc: grpc)
+        let autoRemover = AutoRemover(
+            containers: containers, namespaces: NamespaceStore(database: database), tasks: tasks,
+            snapshotters: [snapshotter.name: snapshotter], exchange: exchange, logger: logger)
+        return Services(exchange: exchange, tasks: tasks, autoRemover: autoRemover, grpc: grpc)
     }
 
     /// The runtime v2 task manager: bundles under the state directory,

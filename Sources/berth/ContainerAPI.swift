@@ -17,6 +17,8 @@ struct ContainerAPI: Sendable {
     static let stopSignalLabel = "io.containerd.image.config.stop-signal"
     /// Berth's label: the directory of the container's log files.
     static let logDirectoryLabel = "io.berth.log-dir"
+    /// Asks berthd to remove the container when its task exits (`run -d --rm`).
+    static let autoRemoveLabel = "io.berth.auto-remove"
     /// The `Any` type URL of a JSON runtime spec.
     static let specTypeURL = "types.containerd.io/opencontainers/runtime-spec/1/Spec"
     /// The `Any` type URL of a JSON exec process.

@@ -37,12 +37,11 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         var status: UInt32 = 0
         try await reportingContainerErrors {
-            if detach && remove {
-                throw CLIError(description: "--rm with -d is not supported yet", exitCode: CLIError.daemonExitCode)
-            }
             let flags = try runOptions.runFlags(
                 command: command.first == "--" ? Array(command.dropFirst()) : command)
-            let request = try create.request(image: image, flags: flags)
+            var request = try create.request(image: image, flags: flags)
+            // Detached, nobody waits here: berthd removes it on exit.
+            if detach && remove { request.labels[ContainerAPI.autoRemoveLabel] = "true" }
             let detach = self.detach
             let remove = self.remove
             status = try await client.client.containers { api in
