@@ -116,7 +116,7 @@ struct AutoRemover: Sendable {
     /// nothing else in it is touched.
     static func removeLogs(_ directory: String) {
         guard directory.hasPrefix("/"), !directory.split(separator: "/").contains("..") else { return }
-        for name in ["stdout.log", "stderr.log", "stdin.fifo"] {
+        for name in ["stdout.log", "stderr.log", "stdout.log.idx", "stderr.log.idx", "stdin.fifo"] {
             unlink(directory + "/" + name)
         }
         rmdir(directory)

@@ -105,6 +105,7 @@ final class ProcessIO {
         if let fileTarget {
             try? FileSystem.makeDirectories(FileSystem.directoryName(fileTarget))
         }
+        var indexes: [String: LogIndex] = [:]
         for (name, path) in [("stdout", request.stdout), ("stderr", request.stderr)] {
             let target = fileTarget ?? path
             guard !target.isEmpty else { continue }
@@ -122,10 +123,14 @@ final class ProcessIO {
                 Descriptor.close(pipe.read)
                 throw error
             }
-            outputRelays.append(
-                Relay(
-                    name: name, source: pipe.read, sink: sink, sinkIsPollable: pollable, watcher: watcher,
-                    logger: logger))
+            let relay = Relay(
+                name: name, source: pipe.read, sink: sink, sinkIsPollable: pollable, watcher: watcher, logger: logger)
+            if !pollable {
+                // stdout and stderr may share one file (file://): one index.
+                relay.index = indexes[target] ?? LogIndex(logPath: target)
+                indexes[target] = relay.index
+            }
+            outputRelays.append(relay)
         }
     }
 
@@ -230,10 +235,11 @@ final class ProcessIO {
         }
         if outputSink >= 0 {
             let pollable = FileSystem.kind(request.stdout) == .fifo
-            outputRelays.append(
-                Relay(
-                    name: "console", source: master, sink: outputSink, sinkIsPollable: pollable,
-                    closesSource: false, watcher: watcher, logger: logger))
+            let relay = Relay(
+                name: "console", source: master, sink: outputSink, sinkIsPollable: pollable, closesSource: false,
+                watcher: watcher, logger: logger)
+            if !pollable { relay.index = LogIndex(logPath: Self.path(ofURI: request.stdout)) }
+            outputRelays.append(relay)
             outputSink = -1
         }
     }

@@ -45,6 +45,8 @@ final class Relay {
     private var stallTimer: EventLoop.TimerID?
     /// Called once when the source ended and everything was written or dropped.
     var onFinished: () -> Void = {}
+    /// Times the writes to a log file sink.
+    var index: LogIndex?
 
     /// A relay from `source` to `sink`. `closesSource` and `closesSink` say
     /// whether it closes them when done (a pty master, which is both the
@@ -190,6 +192,7 @@ final class Relay {
             switch outcome {
             case .transferred(let n):
                 offset += n
+                index?.recordWrite(sink: sink, written: n)
                 lastProgress = MonotonicClock.milliseconds()
                 lastActivity = lastProgress
             case .wouldBlock:

@@ -33,7 +33,7 @@ struct LogFiles: Sendable {
     /// it is empty (the label could name any directory: nothing else is
     /// deleted).
     func remove() {
-        for path in [stdout, stderr, stdinFIFO] { unlink(path) }
+        for path in [stdout, stderr, stdout + ".idx", stderr + ".idx", stdinFIFO] { unlink(path) }
         rmdir(directory)
     }
 

@@ -6,21 +6,30 @@ import SwiftProtobuf
 /// Copies what is appended to log files to this process's stdout and
 /// stderr: `pump()` copies what is there now; `follow()` pumps until the
 /// task is cancelled. A file that does not exist yet is opened when it appears.
+/// With `timestamps`, each line is prefixed with the time the shim wrote it.
 final class LogFollower: @unchecked Sendable {
     private struct Source {
         var path: String
         var output: Int32
         var fd: Int32 = -1
         var offset: off_t
+        var timeline: LogTimeline?
+        /// Whether the next byte copied begins a line.
+        var atLineStart = true
     }
 
     private let lock = NSLock()
     private var sources: [Source]
 
-    /// - Parameter offsets: where to start in each file (default: the beginning).
-    init(_ files: [(path: String, output: Int32)], offsets: [off_t]? = nil) {
+    /// - Parameters:
+    ///   - offsets: where to start in each file (default: the beginning);
+    ///     with `timestamps`, each must begin a line.
+    ///   - timestamps: prefix lines with their write times (Docker's `logs -t`).
+    init(_ files: [(path: String, output: Int32)], offsets: [off_t]? = nil, timestamps: Bool = false) {
         sources = files.enumerated().map { index, file in
-            Source(path: file.path, output: file.output, offset: offsets?[index] ?? 0)
+            Source(
+                path: file.path, output: file.output, offset: offsets?[index] ?? 0,
+                timeline: timestamps ? LogTimeline(logPath: file.path) : nil)
         }
     }
 
@@ -53,13 +62,43 @@ final class LogFollower: @unchecked Sendable {
                     }
                     if count < 0, errno == EINTR { continue }
                     guard count > 0 else { break }
+                    if sources[index].timeline != nil {
+                        Self.writeAll(sources[index].output, stamped(&sources[index], buffer[0..<count])[...])
+                    } else {
+                        Self.writeAll(sources[index].output, buffer[0..<count])
+                    }
                     sources[index].offset += off_t(count)
-                    Self.writeAll(sources[index].output, buffer[0..<count])
                     moved = true
                 }
             }
             return moved
         }
+    }
+
+    /// `bytes`, read at the source's offset, with each line prefixed by
+    /// its write time (the file's modification time where the shim kept
+    /// no record).
+    private func stamped(_ source: inout Source, _ bytes: ArraySlice<UInt8>) -> [UInt8] {
+        source.timeline?.refresh()
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + 64)
+        var position = source.offset
+        for byte in bytes {
+            if source.atLineStart {
+                let time = source.timeline?.nanoseconds(at: position) ?? Self.modificationTime(source.path)
+                out.append(contentsOf: Array(LogTimeline.format(time).utf8))
+                out.append(UInt8(ascii: " "))
+            }
+            out.append(byte)
+            source.atLineStart = byte == UInt8(ascii: "\n")
+            position += 1
+        }
+        return out
+    }
+
+    static func modificationTime(_ path: String) -> Int64 {
+        let date = (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate]) as? Date
+        return Int64(((date ?? Date()).timeIntervalSince1970 * 1e9).rounded(.down))
     }
 
     /// Pumps every 20 ms until cancelled, then once more.

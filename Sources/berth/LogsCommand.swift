@@ -21,11 +21,13 @@ struct LogsCommand: AsyncParsableCommand {
 
     @Option(
         help: """
-            Skip output older than this: an RFC 3339 time, Unix seconds, or a duration (10s, 5m, 2h). \
-            The log files keep no per-line times, so a stream is printed whole when it was \
-            written to at or after that time, and skipped otherwise.
+            Print only lines written at or after this: an RFC 3339 time, Unix seconds, or a duration \
+            (10s, 5m, 2h). Line times come from the index the shim keeps next to each log.
             """)
     var since: String?
+
+    @Flag(name: [.customShort("t"), .customLong("timestamps")], help: "Prefix each line with the time it was written.")
+    var timestamps = false
 
     @Argument(help: "The container.")
     var container: String
@@ -42,11 +44,12 @@ struct LogsCommand: AsyncParsableCommand {
                 let paths = [logs.stdout, logs.stderr]
                 var offsets = paths.map { Self.startOffset($0, tail: tail) }
                 if let since {
-                    for (index, path) in paths.enumerated() where Self.modified(path) < since {
-                        offsets[index] = LogFollower.sizes([path])[0]
+                    for (index, path) in paths.enumerated() {
+                        offsets[index] = max(offsets[index], Self.firstLine(path, since: since))
                     }
                 }
-                let follower = LogFollower([(logs.stdout, 1), (logs.stderr, 2)], offsets: offsets)
+                let follower = LogFollower(
+                    [(logs.stdout, 1), (logs.stderr, 2)], offsets: offsets, timestamps: timestamps)
                 follower.pump()
                 guard follow, let task = try await api.task(container.id), task.status != .stopped else { return }
                 let following = Task { await follower.follow() }
@@ -73,6 +76,15 @@ struct LogsCommand: AsyncParsableCommand {
             index -= 1
         }
         return 0
+    }
+
+    /// Where the lines written at or after `since` begin. A log without
+    /// write times (another shim's, or older) is printed whole when it was
+    /// modified at or after `since`, and skipped otherwise.
+    static func firstLine(_ path: String, since: Date) -> off_t {
+        let timeline = LogTimeline(logPath: path)
+        if !timeline.isEmpty { return timeline.firstLine(since: since) }
+        return modified(path) < since ? LogFollower.sizes([path])[0] : 0
     }
 
     static func modified(_ path: String) -> Date {
