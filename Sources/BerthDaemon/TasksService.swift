@@ -16,7 +16,8 @@ public struct TasksService: Containerd_Services_Tasks_V1_Tasks.ServiceProtocol {
     let containers: ContainerStore
     let manager: TaskManager
 
-    /// Response metadata of Tasks.Create naming the durations of its phases.
+    /// Response metadata of Tasks.Create and Tasks.Start naming the
+    /// durations of their phases (the executor's as its shim recorded them).
     public static let phasesKey = "berth-phases"
 
     /// A service over `manager`, resolving containers in `containers`.
@@ -74,7 +75,13 @@ public struct TasksService: Containerd_Services_Tasks_V1_Tasks.ServiceProtocol {
             let started: Containerd_Task_V2_StartResponse = try await task.shim.call(.start, start)
             var response = Containerd_Services_Tasks_V1_StartResponse()
             response.pid = started.pid
-            return ServerResponse(message: response)
+            var metadata = Metadata()
+            if start.execID.isEmpty,
+                let phase = task.bundle.executorPhases().last(where: { $0.name == "executor_start" })
+            {
+                metadata.addString("\(phase.name)=\(phase.microseconds)", forKey: Self.phasesKey)
+            }
+            return ServerResponse(message: response, metadata: metadata)
         }
     }
 

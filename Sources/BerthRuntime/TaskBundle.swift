@@ -117,6 +117,19 @@ public struct TaskBundle: Sendable, Equatable {
         return text
     }
 
+    /// The executor timings a Berth shim recorded (`berth-phases`, lines of
+    /// `NAME=MICROSECONDS`), in order; empty for other shims.
+    public func executorPhases() -> [(name: String, microseconds: Int64)] {
+        guard let data = FileManager.default.contents(atPath: path + "/berth-phases"),
+            let text = String(data: data, encoding: .utf8)
+        else { return [] }
+        return text.split(separator: "\n").compactMap { line in
+            let parts = line.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2, let value = Int64(parts[1]) else { return nil }
+            return (String(parts[0]), value)
+        }
+    }
+
     /// Records the shim binary (for reloading after a restart).
     public func recordShimBinary(_ binary: String) throws(RuntimeError) {
         try Self.write(Array(binary.utf8), to: shimBinaryFile, mode: 0o644)

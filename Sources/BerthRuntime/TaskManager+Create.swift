@@ -102,7 +102,7 @@ extension TaskManager {
             var task = ShimTask(
                 bundle: bundle, shim: shim, binary: runtime.binary, isBerthShim: runtime.isBerthShim,
                 pid: created.pid, log: log)
-            task.creationPhases = clock.phases
+            task.creationPhases = clock.phases + bundle.executorPhases()
             return task
         } catch {
             await undoCreate(

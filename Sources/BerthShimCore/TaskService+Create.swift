@@ -65,6 +65,7 @@ extension TaskService {
         }
         let pidFile = FileSystem.join(bundle, "init.pid")
         do throws(ShimError) {
+            let timing = ExecutorTiming()
             do {
                 try executor.create(
                     id: request.id, bundle: bundle, pidFile: pidFile, consoleSocket: io.consoleSocketPath,
@@ -73,6 +74,7 @@ extension TaskService {
             } catch {
                 throw ShimError("", error)
             }
+            timing.record("executor_create", bundle: bundle)
             pid = try Self.readPIDFile(pidFile)
             try io.startCopying()
         } catch {

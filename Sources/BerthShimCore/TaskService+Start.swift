@@ -18,11 +18,13 @@ extension TaskService {
             guard case .created(let pid) = process.state else {
                 throw .precondition("cannot start a \(process.state.name) process")
             }
+            let timing = ExecutorTiming()
             do {
                 try container.executor.start(id: container.id)
             } catch {
                 throw ShimError("", error)
             }
+            timing.record("executor_start", bundle: container.bundle)
             process.state = .running(pid: pid)
             var event = Containerd_Events_TaskStart()
             event.containerID = container.id

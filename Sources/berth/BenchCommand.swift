@@ -13,11 +13,13 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmark container lifecycles through berthd.",
         discussion: """
-            Phases (µs in JSON, ms in the table): create (lease, snapshot, spec, \
-            container record), task_create (bundle, shim_start, connect, \
-            shim_create as berthd records them), start, exec (with --exec), \
-            exit (the task's exit observed), delete (task, container, snapshot), \
-            total. Memory: Private_Dirty and PSS of sampled idle shims, berthd's RSS.
+            Phases (µs in JSON, ms in the table): snapshot (image lookup, lease, \
+            snapshot prepared), create (spec, container record), task_create \
+            (bundle written, shim_start, connect and shim_create as berthd records \
+            them; executor_create as the shim records it), start (executor_start as \
+            the shim records it), exec (with --exec), exit (the task's exit \
+            observed), delete (task, container, snapshot), total. Memory: \
+            Private_Dirty and PSS of sampled idle shims, berthd's RSS.
             """)
 
     @OptionGroup var client: ClientOptions

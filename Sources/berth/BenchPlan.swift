@@ -5,6 +5,7 @@ import Foundation
 import GRPCCore
 import Histogram
 import SwiftProtobuf
+import Synchronization
 
 /// What one `berth bench` run does per executor.
 struct BenchPlan: Sendable {
@@ -18,8 +19,8 @@ struct BenchPlan: Sendable {
 
     /// The phases, in report order.
     static let phases = [
-        "create", "task_create", "bundle", "shim_start", "connect", "shim_create", "start", "exec", "exit", "delete",
-        "total",
+        "snapshot", "create", "task_create", "bundle", "shim_start", "connect", "shim_create", "executor_create",
+        "start", "executor_start", "exec", "exit", "delete", "total",
     ]
 
     /// Runs the iterations for `executor`, then samples shim memory.
@@ -66,14 +67,19 @@ struct BenchPlan: Sendable {
             id: id, image: image, runtime: executor, flags: flags, snapshotter: "overlayfs", logRoot: logRoot)
         var clock = BenchClock()
         var phases: [String: Int64] = [:]
-        let container = try await api.create(request, logger: CreateOptions.logger)
+        let preparedAt = Mutex<Int64>(0)
+        let container = try await api.create(request, logger: CreateOptions.logger) {
+            preparedAt.withLock { $0 = BenchClock.now() }
+        }
+        phases["snapshot"] = clock.lap(until: preparedAt.withLock { $0 })
         phases["create"] = clock.lap()
         do {
             let server = try await createTask(api: api, container: container)
             phases["task_create"] = clock.lap()
             phases.merge(server) { first, _ in first }
-            _ = try await api.start(id)
+            let started = try await startTask(api: api, id: id)
             phases["start"] = clock.lap()
+            phases.merge(started) { first, _ in first }
             if exec {
                 try await execTrue(api: api, container: container, execID: "bench")
                 phases["exec"] = clock.lap()
@@ -109,6 +115,17 @@ struct BenchPlan: Sendable {
             request.stderr = stdio.stderr
         }
         let header = try await api.tasks.create(request, metadata: api.metadata) { response in
+            _ = try response.message
+            return response.metadata[stringValues: "berth-phases"].first(where: { _ in true }) ?? ""
+        }
+        return Self.parsePhases(header)
+    }
+
+    /// Tasks.Start, returning the executor's time as its shim recorded it.
+    private func startTask(api: ContainerAPI, id: String) async throws -> [String: Int64] {
+        var request = Containerd_Services_Tasks_V1_StartRequest()
+        request.containerID = id
+        let header = try await api.tasks.start(request, metadata: api.metadata) { response in
             _ = try response.message
             return response.metadata[stringValues: "berth-phases"].first(where: { _ in true }) ?? ""
         }
@@ -191,6 +208,13 @@ struct BenchClock {
         let now = Self.now()
         defer { last = now }
         return now - last
+    }
+
+    /// Microseconds from the previous lap to `instant` (a `now()` value
+    /// taken since), which becomes the previous lap.
+    mutating func lap(until instant: Int64) -> Int64 {
+        defer { last = max(last, instant) }
+        return max(0, instant - last)
     }
 
     /// Microseconds since the start.

@@ -48,7 +48,12 @@ extension ContainerAPI {
     /// config and the flags (reading users and groups from the snapshot,
     /// mounted read-only here) and stores the container. On failure the
     /// snapshot is removed again.
-    func create(_ request: ContainerRequest, logger: Logger) async throws -> Container {
+    ///
+    /// - Parameter snapshotPrepared: called once the snapshot is prepared
+    ///   (`berth bench` times the phases).
+    func create(
+        _ request: ContainerRequest, logger: Logger, snapshotPrepared: @Sendable () -> Void = {}
+    ) async throws -> Container {
         let queries = ImageQueries(grpc: grpc, metadata: metadata)
         let record = try await queries.get(request.image)
         let details = await queries.details(record)
@@ -70,7 +75,7 @@ extension ContainerAPI {
             outcome = .success(
                 try await create(
                     request, config: config, image: record.name, runtime: runtime, logDirectory: logDirectory,
-                    leaseMetadata: leaseMetadata, logger: logger))
+                    leaseMetadata: leaseMetadata, logger: logger, snapshotPrepared: snapshotPrepared))
         } catch {
             outcome = .failure(error)
         }
@@ -83,7 +88,7 @@ extension ContainerAPI {
     /// The part of ``create(_:logger:)`` under the lease.
     private func create(
         _ request: ContainerRequest, config: ImageConfig, image: String, runtime: Container.Runtime,
-        logDirectory: String, leaseMetadata: Metadata, logger: Logger
+        logDirectory: String, leaseMetadata: Metadata, logger: Logger, snapshotPrepared: @Sendable () -> Void
     ) async throws -> Container {
         var prepare = Containerd_Services_Snapshots_V1_PrepareSnapshotRequest()
         prepare.snapshotter = request.snapshotter
@@ -96,6 +101,7 @@ extension ContainerAPI {
             throw CLIError(
                 description: "the container name \"\(request.id)\" is already in use (snapshot exists)", exitCode: 125)
         }
+        snapshotPrepared()
         do {
             var container = Container()
             container.id = request.id

@@ -24,13 +24,18 @@ struct CLIBenchTests {
             let names = phases.compactMap { $0["name"] as? String }
             #expect(
                 names == [
-                    "create", "task_create", "bundle", "shim_start", "connect", "shim_create", "start", "exec", "exit",
-                    "delete", "total",
+                    "snapshot", "create", "task_create", "bundle", "shim_start", "connect", "shim_create",
+                    "executor_create", "start", "executor_start", "exec", "exit", "delete", "total",
                 ], "\(names)")
             for phase in phases {
                 #expect(phase["count"] as? Int == 4, "\(phase)")
                 #expect((phase["p50"] as? Int ?? 0) <= (phase["p99"] as? Int ?? 0))
             }
+            // The shim's executor timings lie inside berthd's and the client's.
+            func p50(_ name: String) -> Int { phases.first { $0["name"] as? String == name }?["p50"] as? Int ?? -1 }
+            #expect(p50("executor_create") > 0 && p50("executor_create") <= p50("shim_create"), "\(phases)")
+            #expect(p50("executor_start") > 0 && p50("executor_start") <= p50("start"), "\(phases)")
+            #expect(p50("snapshot") > 0 && p50("snapshot") < p50("total"), "\(phases)")
             let memory = try #require(executor["shim_memory"] as? [String: Any])
             #expect(memory["shims"] as? Int == 2)
             #expect((memory["private_dirty_kib"] as? Int ?? 0) > 0, "\(memory)")
