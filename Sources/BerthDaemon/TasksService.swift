@@ -3,6 +3,7 @@ import BerthErrors
 import BerthMetadata
 import BerthRuntime
 import BerthShimProto
+import BerthSystem
 import GRPCCore
 import SwiftProtobuf
 
@@ -37,7 +38,8 @@ public struct TasksService: Containerd_Services_Tasks_V1_Tasks.ServiceProtocol {
         request: ServerRequest<Containerd_Services_Tasks_V1_CreateTaskRequest>,
         context: ServerContext
     ) async throws -> ServerResponse<Containerd_Services_Tasks_V1_CreateTaskResponse> {
-        try await rpc {
+        let received = MonotonicClock.microseconds()
+        return try await rpc {
             let message = request.message
             let (key, container) = try resolve(request.metadata, message.containerID)
             guard let spec = container.spec else {
@@ -56,8 +58,10 @@ public struct TasksService: Containerd_Services_Tasks_V1_Tasks.ServiceProtocol {
             response.containerID = key.id
             response.pid = task.pid
             // Berth extension for benchmark harnesses (`berth bench`): where
-            // the time went, e.g. "bundle=310,shim_start=4100,…" (µs).
-            let phases = task.creationPhases.map { "\($0.name)=\($0.microseconds)" }.joined(separator: ",")
+            // the time went, e.g. "bundle=310,shim_start=4100,…" (µs), and
+            // when the call arrived (CLOCK_MONOTONIC µs, `received_at`).
+            let phases = (task.creationPhases.map { "\($0.name)=\($0.microseconds)" } + ["received_at=\(received)"])
+                .joined(separator: ",")
             return ServerResponse(message: response, metadata: [Self.phasesKey: "\(phases)"])
         }
     }

@@ -14,22 +14,16 @@ import BerthSystem
 struct ExecutorTiming {
     static let fileName = "berth-phases"
 
-    private let started = ExecutorTiming.now()
+    private let started = MonotonicClock.microseconds()
 
     /// Appends `name` with the time since this timing began. Failures are
     /// ignored: the numbers are only a report.
     func record(_ name: String, bundle: String) {
-        let line = "\(name)=\(Self.now() - started)\n"
+        let line = "\(name)=\(MonotonicClock.microseconds() - started)\n"
         let fd = open(FileSystem.join(bundle, Self.fileName), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { return }
         defer { close(fd) }
         _ = Array(line.utf8).withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
     }
 
-    /// Microseconds on the monotonic clock.
-    static func now() -> Int64 {
-        var spec = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &spec)
-        return Int64(spec.tv_sec) * 1_000_000 + Int64(spec.tv_nsec) / 1000
-    }
 }

@@ -1,3 +1,5 @@
+import BerthSystem
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
@@ -34,9 +36,8 @@ final class LogIndex {
 
     /// Records that `written` bytes were just appended to `sink`.
     func recordWrite(sink: Int32, written: Int) {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        let nanoseconds = Int64(spec.tv_sec) * 1_000_000_000 + Int64(spec.tv_nsec)
+        let now = WallTime.now()
+        let nanoseconds = now.seconds * 1_000_000_000 + Int64(now.nanoseconds)
         let millisecond = nanoseconds / 1_000_000
         guard millisecond != lastMillisecond else { return }
         let end = lseek(sink, 0, SEEK_CUR)

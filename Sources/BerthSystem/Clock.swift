@@ -46,4 +46,10 @@ public enum MonotonicClock {
     public static func milliseconds() -> Int64 {
         berth_clock_monotonic_ms()
     }
+
+    /// Microseconds on the same clock. CLOCK_MONOTONIC is one clock for
+    /// every process of the host, so two processes can compare readings.
+    public static func microseconds() -> Int64 {
+        berth_clock_monotonic_us()
+    }
 }

@@ -158,6 +158,12 @@ int berth_clock_realtime(int64_t *seconds, int32_t *nanoseconds) {
     return 0;
 }
 
+int64_t berth_clock_monotonic_us(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 int64_t berth_clock_monotonic_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);

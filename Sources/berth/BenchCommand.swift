@@ -15,7 +15,8 @@ struct BenchCommand: AsyncParsableCommand {
         discussion: """
             Phases (µs in JSON, ms in the table): snapshot (image lookup, lease, \
             snapshot prepared), create (spec, container record), task_create \
-            (bundle written, shim_start, connect and shim_create as berthd records \
+            (api: the call reaching berthd; bundle written, shim_start, connect and \
+            shim_create as berthd records \
             them; executor_create as the shim records it), start (executor_start as \
             the shim records it), exec (with --exec), exit (the task's exit \
             observed), delete (task, container, snapshot), total. Memory: \

@@ -1,6 +1,7 @@
 import BerthAPI
 import BerthBundle
 import BerthShimProto
+import BerthSystem
 import Foundation
 import GRPCCore
 import Histogram
@@ -19,7 +20,7 @@ struct BenchPlan: Sendable {
 
     /// The phases, in report order.
     static let phases = [
-        "snapshot", "create", "task_create", "bundle", "shim_start", "connect", "shim_create", "executor_create",
+        "snapshot", "create", "task_create", "api", "bundle", "shim_start", "connect", "shim_create", "executor_create",
         "start", "executor_start", "exec", "exit", "delete", "total",
     ]
 
@@ -114,11 +115,15 @@ struct BenchPlan: Sendable {
             request.stdout = stdio.stdout
             request.stderr = stdio.stderr
         }
+        let sent = MonotonicClock.microseconds()
         let header = try await api.tasks.create(request, metadata: api.metadata) { response in
             _ = try response.message
             return response.metadata[stringValues: "berth-phases"].first(where: { _ in true }) ?? ""
         }
-        return Self.parsePhases(header)
+        var phases = Self.parsePhases(header)
+        // From the call leaving here to berthd's handler (one host, one clock).
+        if let received = phases.removeValue(forKey: "received_at") { phases["api"] = max(0, received - sent) }
+        return phases
     }
 
     /// Tasks.Start, returning the executor's time as its shim recorded it.

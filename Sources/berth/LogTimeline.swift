@@ -1,3 +1,4 @@
+import BerthSystem
 import Foundation
 
 /// When the pieces of a log file were written, from the index the shim
@@ -92,17 +93,7 @@ struct LogTimeline {
     /// `nanoseconds` as Docker prints log times: RFC 3339 in UTC with nine
     /// fractional digits.
     static func format(_ nanoseconds: Int64) -> String {
-        var seconds = time_t(nanoseconds / 1_000_000_000)
-        let fraction = Int(nanoseconds % 1_000_000_000)
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        func pad(_ value: Int32, _ width: Int) -> String {
-            let digits = String(value)
-            return String(repeating: "0", count: max(0, width - digits.count)) + digits
-        }
-        let digits = String(fraction)
-        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
-            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2))."
-            + String(repeating: "0", count: 9 - digits.count) + digits + "Z"
+        let seconds = nanoseconds / 1_000_000_000
+        return WallTime(seconds: seconds, nanoseconds: Int32(nanoseconds - seconds * 1_000_000_000)).rfc3339
     }
 }

@@ -24,7 +24,7 @@ struct CLIBenchTests {
             let names = phases.compactMap { $0["name"] as? String }
             #expect(
                 names == [
-                    "snapshot", "create", "task_create", "bundle", "shim_start", "connect", "shim_create",
+                    "snapshot", "create", "task_create", "api", "bundle", "shim_start", "connect", "shim_create",
                     "executor_create", "start", "executor_start", "exec", "exit", "delete", "total",
                 ], "\(names)")
             for phase in phases {
@@ -35,6 +35,7 @@ struct CLIBenchTests {
             func p50(_ name: String) -> Int { phases.first { $0["name"] as? String == name }?["p50"] as? Int ?? -1 }
             #expect(p50("executor_create") > 0 && p50("executor_create") <= p50("shim_create"), "\(phases)")
             #expect(p50("executor_start") > 0 && p50("executor_start") <= p50("start"), "\(phases)")
+            #expect(p50("api") >= 0 && p50("api") < p50("task_create"), "\(phases)")
             #expect(p50("snapshot") > 0 && p50("snapshot") < p50("total"), "\(phases)")
             let memory = try #require(executor["shim_memory"] as? [String: Any])
             #expect(memory["shims"] as? Int == 2)

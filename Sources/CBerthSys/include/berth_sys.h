@@ -230,6 +230,8 @@ int berth_release_free_memory(void);
 int berth_clock_realtime(int64_t *seconds, int32_t *nanoseconds);
 /// clock_gettime(CLOCK_MONOTONIC) in milliseconds.
 int64_t berth_clock_monotonic_ms(void);
+/* CLOCK_MONOTONIC in microseconds. */
+int64_t berth_clock_monotonic_us(void);
 /// gmtime_r: fills fields with year, month (1-12), day, hour, minute,
 /// second. Returns 0 or -errno.
 int berth_gmtime(int64_t seconds, int fields[_Nonnull 6]);
