@@ -44,6 +44,18 @@ public protocol ContentIngest: Sendable {
     func commit(size: Int64, expected: Digest, labels: [String: String]) async throws
     /// Releases the ingest without committing; its bytes stay for a later resume.
     func close() async
+    /// Releases the ingest and removes it with its bytes: what it holds is
+    /// known to be bad (a digest or size mismatch, a layer the sink refused),
+    /// so nothing is kept for a resume. Best effort; never throws.
+    func discard() async
+}
+
+extension ContentIngest {
+    /// Empties the ingest and releases it, for stores that cannot remove one.
+    public func discard() async {
+        try? await restart()
+        await close()
+    }
 }
 
 extension ContentAccess {

@@ -40,7 +40,9 @@ public struct NamespacedContent: ContentAccess {
     }
 
     public func openWriter(ref: String, total: Int64?, expected: Digest?) async throws -> any ContentIngest {
-        Ingest(writer: try store.writer(ref: ref, total: total, expected: expected, namespace: namespace, lease: lease))
+        Ingest(
+            writer: try store.writer(ref: ref, total: total, expected: expected, namespace: namespace, lease: lease),
+            store: store)
     }
 
     public func readChunks(of digest: Digest, from offset: Int64) async throws
@@ -80,6 +82,7 @@ public struct NamespacedContent: ContentAccess {
 
     private struct Ingest: ContentIngest {
         let writer: ContentWriter
+        let store: ContentStore
 
         func currentOffset() async throws -> Int64 { writer.offset }
 
@@ -97,6 +100,25 @@ public struct NamespacedContent: ContentAccess {
 
         func close() async {
             writer.close()
+        }
+
+        func discard() async {
+            // Empty first: if the ingest cannot be removed, no bad byte stays.
+            try? writer.truncate(to: 0)
+            writer.close()
+            // The lock can outlive `close` for a moment: a process forked
+            // meanwhile (by any thread) holds the descriptor until it execs.
+            // A writer that took the ref for good owns it; give up then.
+            for attempt in 0..<10 {
+                do {
+                    try store.abort(ref: writer.ref, namespace: writer.namespace)
+                    return
+                } catch let error as any BerthError where error.code == .unavailable {
+                    try? await Task.sleep(for: .milliseconds(10 << min(attempt, 4)))
+                } catch {
+                    return
+                }
+            }
         }
     }
 }

@@ -44,7 +44,11 @@ extension RegistryClient {
         do {
             try await transfer(job, endpoints: endpoints, writer: writer)
         } catch {
-            await writer.close()
+            if Self.spoilsIngest(error) {
+                await writer.discard()
+            } else {
+                await writer.close()
+            }
             await job.consumer?.abort(error)
             throw error
         }
@@ -55,6 +59,17 @@ extension RegistryClient {
         }
         job.progress?(.done(descriptor))
         return true
+    }
+
+    /// True when a failed download's ingest is worthless and is removed rather
+    /// than kept for a resume: the registry sent bytes that do not match the
+    /// descriptor (`.failedPrecondition`: digest or size mismatch, a stream
+    /// longer than the descriptor), or the layer sink refused the layer
+    /// (`.aborted`: a hostile or oversized layer; a streamed layer restarts
+    /// from 0 anyway). Transport failures and cancellation keep the ingest.
+    static func spoilsIngest(_ error: any Error) -> Bool {
+        guard let error = error as? RegistryError else { return false }
+        return error.code == .failedPrecondition || error.code == .aborted
     }
 
     /// Opens the ingest, waiting while another writer holds it; `nil` if the blob appeared meanwhile.

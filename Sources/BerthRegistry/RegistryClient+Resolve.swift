@@ -93,7 +93,7 @@ extension RegistryClient {
             break  // some registries do not answer HEAD well: fall back to GET
         }
         let (content, mediaType) = try await getManifest(
-            url: url, endpoint: endpoint, reference: reference, expected: reference.digest, scopes: scopes)
+            url: url, endpoint: endpoint, reference: reference, expected: reference.digest, size: nil, scopes: scopes)
         let descriptor = Descriptor(
             mediaType: mediaType, digest: reference.digest ?? Digest.sha256(of: content), size: Int64(content.count))
         return ResolvedImage(reference: reference, descriptor: descriptor, endpoint: endpoint, content: content)
@@ -133,7 +133,7 @@ extension RegistryClient {
             let url = apiURL(endpoint, reference, "manifests/\(descriptor.digest)")
             let (content, _) = try await getManifest(
                 url: url, endpoint: endpoint, reference: reference, expected: descriptor.digest,
-                scopes: [Self.pullScope(reference)])
+                size: descriptor.size, scopes: [Self.pullScope(reference)])
             guard Int64(content.count) == descriptor.size else {
                 throw RegistryError(
                     .failedPrecondition,
@@ -145,8 +145,13 @@ extension RegistryClient {
     }
 
     /// GETs a manifest with a size cap, verifying `expected` if given; returns the bytes and media type.
+    ///
+    /// The body is read up to the `maxManifestSize` limit (`.resourceExhausted`
+    /// beyond it) and, when the descriptor's `size` is known, up to that size
+    /// (`.failedPrecondition` beyond it), so an endless body stops early.
     private func getManifest(
-        url: String, endpoint: RegistryEndpoint, reference: ImageReference, expected: Digest?, scopes: [String]
+        url: String, endpoint: RegistryEndpoint, reference: ImageReference, expected: Digest?, size: Int64?,
+        scopes: [String]
     ) async throws -> ([UInt8], MediaType) {
         var headers = HTTPHeaders()
         headers.add(name: "Accept", value: Self.manifestAccept)
@@ -156,16 +161,28 @@ extension RegistryClient {
             throw await unexpected(response, "GET \(url)")
         }
         let limit = configuration.limits.maxManifestSize
-        if let length = response.headers.first(name: "Content-Length").flatMap({ Int64($0) }), length > limit {
+        let length = response.headers.first(name: "Content-Length").flatMap { Int64($0) }
+        if let length, length > limit {
             await discard(response)
             throw RegistryError(
                 .resourceExhausted, "manifest at \(url) is \(length) bytes, over the \(limit)-byte limit")
+        }
+        if let length, let size, length != size {
+            await discard(response)
+            throw RegistryError(
+                .failedPrecondition,
+                "manifest at \(url): size mismatch: the registry has \(length) bytes, the descriptor says \(size)")
         }
         var content: [UInt8] = []
         for try await chunk in response.body {
             content += chunk.readableBytesView
             guard content.count <= limit else {
                 throw RegistryError(.resourceExhausted, "manifest at \(url) exceeds the \(limit)-byte limit")
+            }
+            if let size, content.count > size {
+                throw RegistryError(
+                    .failedPrecondition,
+                    "manifest at \(url): size mismatch: the registry sent more than the descriptor's \(size) bytes")
             }
         }
         if let expected {

@@ -38,11 +38,12 @@ struct FaultTests {
         let failure = try await Self.pullFake(image, store: store) { FakeImage.ranged(real, $0) }
         #expect(failure?.0 == .failedPrecondition)
         #expect(failure?.1.contains("digest mismatch") == true, "\(String(describing: failure))")
+        #expect(failure?.1.contains(image.layerDigest) == true, "\(String(describing: failure))")
         #expect(try !store.has(try Digest(parsing: image.layerDigest)))
         #expect(try !store.has(try Digest(parsing: image.manifestDigest)), "no manifest without its layers")
-        // The ingest was reset, so a retry cannot commit the bad bytes either.
-        let statuses = try store.store.listStatuses(namespace: "default")
-        #expect(statuses.allSatisfy { $0.offset == 0 })
+        // The ingest was removed, so a retry cannot commit the bad bytes either.
+        try store.expectNothingLeft(
+            absent: [try Digest(parsing: image.layerDigest), try Digest(parsing: image.manifestDigest)], "wrong digest")
     }
 
     @Test("a registry with a different size than the descriptor is refused")
@@ -54,7 +55,9 @@ struct FaultTests {
         let longer = FakeImage(layerBytes: bytes, layerDescriptorSize: 40_000)
         let tooLong = try await Self.pullFake(longer, store: store) { _ in TestResponse(.ok, body: bytes + [1]) }
         #expect(tooLong?.0 == .failedPrecondition)
+        #expect(tooLong?.1.contains(longer.layerDigest) == true, "\(String(describing: tooLong))")
         #expect(tooLong?.1.contains("size mismatch") == true, "\(String(describing: tooLong))")
+        try store.expectNothingLeft(absent: [try Digest(parsing: longer.layerDigest)], "longer")
 
         // An endless chunked stream (no Content-Length) is cut at the descriptor size.
         let endless = FakeImage(layerBytes: bytes)
@@ -62,7 +65,9 @@ struct FaultTests {
             TestResponse(.ok, body: bytes + Self.randomBytes(200_000), chunked: true)
         }
         #expect(stream?.0 == .failedPrecondition)
+        #expect(stream?.1.contains(endless.layerDigest) == true, "\(String(describing: stream))")
         #expect(stream?.1.contains("more than the descriptor's 50000 bytes") == true, "\(String(describing: stream))")
+        try store.expectNothingLeft(absent: [try Digest(parsing: endless.layerDigest)], "endless")
 
         // Fewer bytes: the stream ends early, the resume asks for the rest, the registry has none.
         let shorter = FakeImage(layerBytes: bytes, layerDescriptorSize: 60_000)
@@ -71,7 +76,10 @@ struct FaultTests {
                 ? TestResponse(.ok, body: bytes, chunked: true) : FakeImage.ranged(bytes, request)
         }
         #expect(tooShort?.0 == .failedPrecondition)
+        #expect(tooShort?.1.contains(shorter.layerDigest) == true, "\(String(describing: tooShort))")
         #expect(tooShort?.1.contains("size mismatch") == true, "\(String(describing: tooShort))")
+        try store.expectNothingLeft(
+            absent: [try Digest(parsing: shorter.layerDigest), try Digest(parsing: shorter.manifestDigest)], "shorter")
     }
 
     @Test("a download cut halfway resumes with Range from the ingest's offset")

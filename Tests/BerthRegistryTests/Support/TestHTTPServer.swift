@@ -36,16 +36,23 @@ struct TestResponse: Sendable {
     var cutAfter: Int?
     /// Send the body with chunked encoding (no Content-Length).
     var chunked: Bool
+    /// A body produced while it is sent, after `body`: called with 0, 1, 2, …
+    /// for the next chunk until it returns nil (an endless body never does).
+    /// Each chunk is written once the previous one has left; sending stops
+    /// when the client hangs up. Without a `Content-Length` header the
+    /// response is chunked.
+    var stream: (@Sendable (Int) async -> [UInt8]?)?
 
     init(
         _ status: HTTPResponseStatus = .ok, headers: [(String, String)] = [], body: [UInt8] = [],
-        cutAfter: Int? = nil, chunked: Bool = false
+        cutAfter: Int? = nil, chunked: Bool = false, stream: (@Sendable (Int) async -> [UInt8]?)? = nil
     ) {
         self.status = status
         self.headers = HTTPHeaders(headers)
         self.body = body
         self.cutAfter = cutAfter
-        self.chunked = chunked
+        self.chunked = chunked || (stream != nil && !self.headers.contains(name: "Content-Length"))
+        self.stream = stream
     }
 }
 
@@ -180,6 +187,10 @@ private final class RequestHandler: ChannelInboundHandler, @unchecked Sendable {
             written.whenComplete { _ in bound.value.close(promise: nil) }
             return
         }
+        if sendBody, let stream = response.stream {
+            writeStream(first: response.body, then: stream, keepAlive: keepAlive, context: context)
+            return
+        }
         if sendBody, !response.body.isEmpty {
             var offset = 0
             while offset < response.body.count {
@@ -193,6 +204,46 @@ private final class RequestHandler: ChannelInboundHandler, @unchecked Sendable {
         if !keepAlive {
             let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
             done.whenComplete { _ in bound.value.close(promise: nil) }
+        }
+    }
+}
+
+extension RequestHandler {
+    /// Writes `first`, then each chunk `next` produces, waiting for each write
+    /// to leave; stops when `next` returns nil or a write fails (the client
+    /// closed the connection).
+    fileprivate func writeStream(
+        first: [UInt8], then next: @escaping @Sendable (Int) async -> [UInt8]?, keepAlive: Bool,
+        context: ChannelHandlerContext
+    ) {
+        let loop = context.eventLoop
+        let bound = NIOLoopBound((self, context), eventLoop: loop)
+        Task {
+            var index = 0
+            var chunk: [UInt8]? = first
+            while let bytes = chunk {
+                if !bytes.isEmpty {
+                    let written = loop.flatSubmit {
+                        let (this, context) = bound.value
+                        return context.writeAndFlush(this.wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: bytes)))))
+                    }
+                    do {
+                        try await written.get()
+                    } catch {
+                        return  // the client hung up
+                    }
+                }
+                chunk = await next(index)
+                index += 1
+            }
+            loop.execute {
+                let (this, context) = bound.value
+                let done = context.writeAndFlush(this.wrapOutboundOut(.end(nil)))
+                if !keepAlive {
+                    let closing = NIOLoopBound(context, eventLoop: loop)
+                    done.whenComplete { _ in closing.value.close(promise: nil) }
+                }
+            }
         }
     }
 }
