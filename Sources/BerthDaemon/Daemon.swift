@@ -5,6 +5,8 @@ import BerthMetadata
 import BerthRuntime
 import BerthShimProto
 import BerthSnapshots
+import BerthRegistry
+import BerthUnpack
 import GRPCCore
 import GRPCNIOTransportHTTP2Posix
 import Logging
@@ -139,7 +141,14 @@ public struct Daemon: Sendable {
             SnapshotsService(
                 snapshotters: [snapshotter.name: snapshotter], leases: LeaseStore(database: database), exchange: exchange),
             diff,
-            PullService(content, snapshotter, exchange: exchange, collect: collect, logger: logger),
+            PullService(
+                content, snapshotter, exchange: exchange, collect: collect,
+                registryLimits: RegistryLimits(
+                    maxManifestSize: config.limits.maxManifestSize, maxConfigSize: config.limits.maxConfigSize,
+                    maxIndexDepth: config.limits.maxIndexDepth),
+                unpackLimits: UnpackLimits(
+                    maxEntries: config.limits.maxLayerEntries, maxBytes: config.limits.maxLayerBytes),
+                logger: logger),
             ContainersService(store: containers, exchange: exchange),
             TasksService(containers: containers, manager: tasks),
         ]

@@ -25,6 +25,7 @@ extension DaemonConfig {
         {
             snapshotter = try Self.string(section, "default") ?? snapshotter
         }
+        if let section = try Self.table(table, "limits") { limits = try limits.reading(section) }
         defaultRuntime = try Self.string(table, "default_runtime") ?? defaultRuntime
         shimPath = try Self.string(table, "shim_path") ?? shimPath
         if let section = try Self.table(table, "runtimes") {
@@ -62,6 +63,15 @@ extension DaemonConfig {
                 "",
             ]
         }
+        lines += [
+            "[limits]",
+            "  max_manifest_size = \(limits.maxManifestSize)",
+            "  max_config_size = \(limits.maxConfigSize)",
+            "  max_index_depth = \(limits.maxIndexDepth)",
+            "  max_layer_entries = \(limits.maxLayerEntries)",
+            "  max_layer_bytes = \(limits.maxLayerBytes)",
+            "",
+        ]
         lines += ["[plugins]", "  [plugins.\(Self.quoted(Self.snapshotterPlugin))]"]
         lines += ["    default = \(Self.quoted(snapshotter))", ""]
         for name in runtimes.keys.sorted() {
@@ -123,5 +133,22 @@ extension DaemonConfig.Socket {
             socket.mode = parsed
         }
         return socket
+    }
+}
+
+extension DaemonConfig.Limits {
+    fileprivate func reading(_ table: TOMLTable) throws(DaemonError) -> Self {
+        var limits = self
+        func positive(_ key: String) throws(DaemonError) -> Int? {
+            guard let value = try DaemonConfig.int(table, key) else { return nil }
+            guard value > 0 else { throw .invalidArgument("config: limits.\(key) must be positive") }
+            return value
+        }
+        limits.maxManifestSize = try positive("max_manifest_size").map(Int64.init) ?? maxManifestSize
+        limits.maxConfigSize = try positive("max_config_size").map(Int64.init) ?? maxConfigSize
+        limits.maxIndexDepth = try positive("max_index_depth") ?? maxIndexDepth
+        limits.maxLayerEntries = try positive("max_layer_entries") ?? maxLayerEntries
+        limits.maxLayerBytes = try positive("max_layer_bytes").map(Int64.init) ?? maxLayerBytes
+        return limits
     }
 }

@@ -28,6 +28,24 @@ public struct DaemonConfig: Sendable, Equatable {
         "runsc": Runtime(runtimeType: "io.containerd.berth.v2", binaryName: "runsc"),
     ]
 
+    /// Caps on what a registry and an image may make berthd read or write
+    /// (`[limits]`): hostile or broken images fail with a clear error.
+    public var limits = Limits()
+
+    /// The `[limits]` table.
+    public struct Limits: Sendable, Equatable {
+        /// The largest manifest or index accepted from a registry.
+        public var maxManifestSize: Int64 = 4 << 20
+        /// The largest image config accepted.
+        public var maxConfigSize: Int64 = 8 << 20
+        /// How deep indexes may nest inside indexes.
+        public var maxIndexDepth: Int = 4
+        /// The most tar entries per layer.
+        public var maxLayerEntries: Int = 1_000_000
+        /// The most bytes a layer may expand to.
+        public var maxLayerBytes: Int64 = 64 << 30
+    }
+
     /// A unix socket the daemon listens on.
     public struct Socket: Sendable, Equatable {
         /// The socket path.

@@ -32,7 +32,8 @@ struct PullOperation: Sendable {
         let tracker = PullProgressTracker(unpacking: plan.snapshotter != nil, emit: emit)
         let unpack = plan.snapshotter.map {
             StreamingUnpack(
-                snapshotter: $0, content: access, leases: stores.leases, lease: lease, logger: logger)
+                snapshotter: $0, content: access, leases: stores.leases, lease: lease, limits: stores.unpackLimits,
+                logger: logger)
         }
         let sink = PullSink(tracker: tracker, unpack: unpack)
         let options = PullOptions(
@@ -43,7 +44,8 @@ struct PullOperation: Sendable {
             },
             layerSink: sink)
         let client = RegistryClient(
-            configuration: .init(hosts: plan.hosts, credentials: plan.credentials), logger: logger)
+            configuration: .init(hosts: plan.hosts, credentials: plan.credentials, limits: stores.registryLimits),
+            logger: logger)
         let pulled: PullResult
         do {
             pulled = try await download(

@@ -57,10 +57,15 @@ final class StreamingUnpack: Sendable {
     let content: NamespacedContent
     let leases: LeaseStore
     let lease: String
+    let limits: UnpackLimits
     let logger: Logger
     private let state = Mutex(State())
 
-    init(snapshotter: any Snapshotter, content: NamespacedContent, leases: LeaseStore, lease: String, logger: Logger) {
+    init(
+        snapshotter: any Snapshotter, content: NamespacedContent, leases: LeaseStore, lease: String,
+        limits: UnpackLimits = UnpackLimits(), logger: Logger
+    ) {
+        self.limits = limits
         self.snapshotter = snapshotter
         self.content = content
         self.leases = leases
@@ -177,7 +182,7 @@ final class StreamingUnpack: Sendable {
         return Unpacker(
             snapshotter: snapshotter, logger: logger,
             options: Unpacker.Options(
-                namespace: namespace,
+                limits: limits, namespace: namespace,
                 willPrepare: { key in
                     try leases.addResource(namespace: namespace, lease: lease, LeaseResource(id: key, type: type))
                 }))

@@ -36,7 +36,7 @@ extension PullService {
             ) { lease in
                 let unpack = StreamingUnpack(
                     snapshotter: snapshotter, content: stores.content.access(namespace: namespace, lease: lease),
-                    leases: stores.leases, lease: lease, logger: logger)
+                    leases: stores.leases, lease: lease, limits: stores.unpackLimits, logger: logger)
                 return try await unpack.finish(manifest: manifest, config: config)
             }
             tracker.unpacked(manifest.layers)

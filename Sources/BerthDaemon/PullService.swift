@@ -4,6 +4,7 @@ import BerthMetadata
 import BerthOCI
 import BerthRegistry
 import BerthSnapshots
+import BerthUnpack
 import GRPCCore
 import Logging
 import SwiftProtobuf
@@ -30,6 +31,10 @@ public struct PullService: Berth_Services_Images_V1_Transfer.ServiceProtocol {
         public var snapshotters: [String: any Snapshotter]
         /// The snapshotter used when a request names none.
         public var defaultSnapshotter: String
+        /// Caps on what a registry may send (`[limits]` in the config).
+        public var registryLimits = RegistryLimits()
+        /// Caps on what a layer may expand to (`[limits]` in the config).
+        public var unpackLimits = UnpackLimits()
 
         public init(
             content: ContentStore, images: ImageStore, leases: LeaseStore, snapshotters: [String: any Snapshotter],
@@ -65,12 +70,15 @@ public struct PullService: Berth_Services_Images_V1_Transfer.ServiceProtocol {
     /// The service over berthd's stores: `content`'s database and one snapshotter.
     public init(
         _ content: ContentStore, _ snapshotter: any Snapshotter, exchange: EventExchange,
-        collect: (@Sendable () throws -> Void)? = nil, logger: Logger
+        collect: (@Sendable () throws -> Void)? = nil, registryLimits: RegistryLimits = RegistryLimits(),
+        unpackLimits: UnpackLimits = UnpackLimits(), logger: Logger
     ) {
-        let stores = Stores(
+        var stores = Stores(
             content: content, images: ImageStore(database: content.metadata),
             leases: LeaseStore(database: content.metadata), snapshotters: [snapshotter.name: snapshotter],
             defaultSnapshotter: snapshotter.name)
+        stores.registryLimits = registryLimits
+        stores.unpackLimits = unpackLimits
         self.init(stores: stores, exchange: exchange, collect: collect, logger: logger)
     }
 
