@@ -42,6 +42,13 @@ struct DaemonTortureTests {
         var faults = (daemon: 0, shim: 0)
         var subscriber = try EventLog(daemon: daemon, namespace: ns)
         var sessions: [EventLog] = []
+        // Pulls from a loopback registry, when one can be run here.
+        let registry = PullFixture.unavailableReason == nil ? try await RegistryFixture.start() : nil
+        defer { registry?.stop() }
+        let pullReference = try registry.map { registry in
+            try PullFixture(daemon: daemon, registry: registry).pushBusybox(as: "torture/busybox:latest")
+        }
+        var pulls = 0
 
         for step in 0..<Self.operations {
             let running = containers.filter { $0.value == .running }.keys.sorted()
@@ -69,13 +76,19 @@ struct DaemonTortureTests {
             } else if roll < 72, let id = running.randomElement(using: &random) {
                 #expect(try daemon.ctr(["tasks", "kill", "-s", "9", id], namespace: ns).status == 0)
                 containers[id] = .killed
-            } else if roll < 88 {
+            } else if roll < 84 {
                 for id in containers.keys.sorted() where containers[id] != .running {
                     guard try daemon.ctr(["tasks", "rm", id], namespace: ns).status == 0 else { continue }
                     #expect(try daemon.ctr(["containers", "rm", id], namespace: ns).status == 0, "rm \(id)")
                     containers[id] = nil
                     break
                 }
+            } else if roll < 88, let reference = pullReference {
+                // Half the time from nothing: the image and its content go first.
+                if random.next(2) == 0 { _ = try daemon.ctr(["images", "rm", "--sync", reference], namespace: ns) }
+                let pull = try daemon.ctr(["images", "pull", "--plain-http", reference], namespace: ns)
+                #expect(pull.status == 0, "step \(step): pull: \(pull.stderr)")
+                pulls += 1
             } else if roll < 94, let id = running.randomElement(using: &random) {
                 let shim = try DaemonRestartTests.shimPID(daemon, ns: ns, id: id)
                 kill(shim, SIGKILL)
@@ -126,6 +139,20 @@ struct DaemonTortureTests {
             #expect(try daemon.ctr(["containers", "rm", id], namespace: ns).status == 0)
         }
         #expect(DaemonRestartTests.shims(namespace: ns).isEmpty, "shims left")
+        if let pid = daemon.process?.processIdentifier {
+            let counts = DaemonLeakTests.counts(berthd: pid, namespace: ns)
+            #expect(counts.cgroups == 0, "cgroups left: \(counts)")
+            #expect(counts.processes == 0, "processes left: \(counts)")
+            #expect(Self.zombies(of: pid).isEmpty, "berthd left zombies: \(Self.zombies(of: pid))")
+        }
+        #expect(Self.fifos(under: daemon.state).isEmpty, "FIFOs left: \(Self.fifos(under: daemon.state))")
+        if let pullReference {
+            // A pull cut by a crash was redone or left nothing half-made.
+            let check = try daemon.ctr(["images", "check"], namespace: ns)
+            for line in check.stdout.split(separator: "\n") where line.hasPrefix(pullReference) {
+                #expect(line.contains("complete"), "\(line)")
+            }
+        }
         let mounts = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
         #expect(!mounts.contains(daemon.state), "mounts left")
         let bundles =
@@ -139,8 +166,25 @@ struct DaemonTortureTests {
             "/usr/bin/sqlite3", [daemon.root + "/metadata/berth.db", "PRAGMA integrity_check"])
         #expect(integrity.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "ok", "\(integrity.stdout)")
         print(
-            "torture: \(Self.operations) operations, \(faults.daemon) berthd kills, \(faults.shim) shim kills, seed \(Self.seed)"
-        )
+            "torture: \(Self.operations) operations, \(pulls) pulls, \(faults.daemon) berthd kills, "
+                + "\(faults.shim) shim kills, seed \(Self.seed)")
+    }
+
+    /// berthd's children that exited and were not reaped.
+    static func zombies(of pid: Int32) -> [Int32] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap(Int32.init).filter {
+            guard ProcessParent.of($0) == pid,
+                let stat = try? String(contentsOfFile: "/proc/\($0)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { return false }
+            return stat[stat.index(after: close)...].split(separator: " ").first == "Z"
+        }
+    }
+
+    /// The FIFOs below `directory`.
+    static func fifos(under directory: String) -> [String] {
+        let found = (try? CommandResult.run("/usr/bin/find", [directory, "-type", "p"]))?.stdout ?? ""
+        return found.split(separator: "\n").map(String.init)
     }
 
     /// Every container's task, as berthd reports it, matches the model; no
