@@ -22,75 +22,12 @@ struct PullBenchmark {
         ProcessInfo.processInfo.environment["BERTH_BENCH"] != nil && RegistryFixture.isAvailable && getuid() == 0
     static let runs = Int(ProcessInfo.processInfo.environment["BERTH_BENCH_RUNS"] ?? "") ?? 5
 
-    static let generator = """
-        import io, os, random, sys, tarfile
-        out = sys.argv[1]
-        rng = random.Random(7)
-        def add(t, name, data):
-            i = tarfile.TarInfo(name); i.size = len(data); i.mtime = 1500000000; i.mode = 0o644
-            t.addfile(i, io.BytesIO(data))
-        def adddir(t, name):
-            i = tarfile.TarInfo(name); i.type = tarfile.DIRTYPE; i.mode = 0o755; i.mtime = 1500000000; t.addfile(i)
-        words = [''.join(rng.choice('abcdefghijklmnopqrstuvwxyz') for _ in range(rng.randint(2, 9))) for _ in range(5000)]
-        with tarfile.open(out + '/small.tar', 'w', format=tarfile.PAX_FORMAT) as t:
-            adddir(t, 'small')
-            for d in range(60):
-                adddir(t, 'small/d%02d' % d)
-                for f in range(100):
-                    add(t, 'small/d%02d/f%03d.txt' % (d, f), ' '.join(rng.choice(words) for _ in range(rng.randint(50, 400))).encode())
-        with tarfile.open(out + '/random.tar', 'w', format=tarfile.PAX_FORMAT) as t:
-            adddir(t, 'random')
-            for n in range(3):
-                add(t, 'random/blob%d' % n, os.urandom(50 << 20))
-        with tarfile.open(out + '/text.tar', 'w', format=tarfile.PAX_FORMAT) as t:
-            adddir(t, 'text')
-            text = '\\n'.join(' '.join(rng.choice(words) for _ in range(12)) for _ in range(400000)).encode()
-            add(t, 'text/corpus.txt', text)
-            adddir(t, 'small'); adddir(t, 'small/d00')
-            add(t, 'small/d00/.wh.f000.txt', b'')
-        """
-
-    /// Builds the image as an OCI layout and returns the layout path.
+    /// Builds the image as an OCI layout (hack/bench-pull-image.py) and
+    /// returns the layout path.
     static func buildImage(in directory: String) throws -> String {
-        try run("/usr/bin/python3", ["-c", generator, directory], timeout: 600)
-        let layout = directory + "/layout"
-        try FileManager.default.createDirectory(atPath: layout + "/blobs/sha256", withIntermediateDirectories: true)
-        func store(_ path: String) throws -> Descriptor {
-            let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-            let digest = Digest.sha256(of: bytes)
-            try FileManager.default.moveItem(atPath: path, toPath: layout + "/blobs/sha256/" + digest.encoded)
-            return Descriptor(mediaType: .ociLayerGzip, digest: digest, size: Int64(bytes.count))
-        }
-        var layers: [Descriptor] = []
-        var diffIDs: [Digest] = []
-        for name in ["small", "random", "text"] {
-            let tar = "\(directory)/\(name).tar"
-            diffIDs.append(Digest.sha256(of: [UInt8](try Data(contentsOf: URL(fileURLWithPath: tar)))))
-            try run("/usr/bin/gzip", ["-6", "-n", tar], timeout: 600)
-            layers.append(try store(tar + ".gz"))
-        }
-        let config = ImageConfig(
-            architecture: Platform.host.architecture, os: "linux",
-            config: ImageConfig.Config(cmd: ["/bin/sh"]), rootfs: .init(diffIDs: diffIDs))
-        let configBytes = [UInt8](try JSONEncoder().encode(config))
-        let configDigest = Digest.sha256(of: configBytes)
-        try Data(configBytes).write(to: URL(fileURLWithPath: layout + "/blobs/sha256/" + configDigest.encoded))
-        let manifest = Manifest(
-            config: Descriptor(mediaType: .ociConfig, digest: configDigest, size: Int64(configBytes.count)),
-            layers: layers)
-        let manifestBytes = [UInt8](try JSONEncoder().encode(manifest))
-        let manifestDigest = Digest.sha256(of: manifestBytes)
-        try Data(manifestBytes).write(to: URL(fileURLWithPath: layout + "/blobs/sha256/" + manifestDigest.encoded))
-        let index = Index(manifests: [
-            Descriptor(
-                mediaType: .ociManifest, digest: manifestDigest, size: Int64(manifestBytes.count),
-                annotations: [AnnotationKey.refName: "latest"])
-        ])
-        try Data(try JSONEncoder().encode(index)).write(to: URL(fileURLWithPath: layout + "/index.json"))
-        try Data(#"{"imageLayoutVersion":"1.0.0"}"#.utf8).write(to: URL(fileURLWithPath: layout + "/oci-layout"))
-        let total = layers.reduce(Int64(0)) { $0 + $1.size }
-        print("benchmark image: \(layers.count) layers, \(total >> 20) MiB compressed, manifest \(manifestDigest)")
-        return layout
+        let script = repositoryRoot + "/hack/bench-pull-image.py"
+        print(try run("/usr/bin/python3", [script, directory, Platform.host.architecture], timeout: 900))
+        return directory + "/layout"
     }
 
     /// Feeds each downloading layer into an overlayfs unpack; the unpack starts
