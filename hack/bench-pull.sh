@@ -9,7 +9,12 @@
 #   containerd `ctr images pull --plain-http` against a fresh private
 #              containerd 1.6 (pull and unpack into overlayfs)
 #
-# RUNS times each; prints every time, the medians and the ratio.
+# RUNS times each; prints every time, the medians and the ratio. Nothing is
+# deleted until the end: ext4 avoids reusing inodes deleted in the last
+# minutes, and the inode search after a mass delete (the previous run's
+# files) costs more than the unpack itself (seen with perf: most of the
+# time in `recently_deleted`), which would measure the benchmark, not the
+# runtimes.
 #
 # Usage: hack/bench-pull.sh [RUNS]      (root; default 5 runs)
 # BIN_DIR: a directory with release berthd, berth-shim and berth (default:
@@ -76,7 +81,7 @@ pull_containerd() {
     start=$(now)
     ctr --address "$CONTAINERD_ADDRESS" images pull --plain-http "$reference" >/dev/null
     end=$(now)
-    "$repo/hack/containerd-private.sh" stop "$dir" >/dev/null
+    KEEP_DIR=1 "$repo/hack/containerd-private.sh" stop "$dir" >/dev/null
     seconds "$start" "$end"
 }
 
@@ -96,7 +101,6 @@ pull_berth() {
     wait "$berthd_pid" 2>/dev/null || true
     berthd_pid=
     grep -o " $dir[^ ]*" /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
-    rm -rf "$dir"
     seconds "$start" "$end"
 }
 

@@ -10,7 +10,8 @@
 # containerd.pid. containerd's runc shim keeps runc state under
 # /run/containerd/runc/<ns> unless told otherwise: pass `--runc-root DIR/runc`
 # to `ctr run` so runs stay private too. `stop` kills the daemon by pid, then every shim it started
-# (found by their bundles under DIR), unmounts what is left and removes DIR.
+# (found by their bundles under DIR), unmounts what is left and removes DIR
+# (unless KEEP_DIR=1).
 # CONTAINERD_EXTRA_PATH, when set, is put first on containerd's PATH, so a
 # runtime name such as io.containerd.berth.v2 resolves to a shim built here
 # (containerd-shim-berth-v2 in .build/debug).
@@ -78,7 +79,9 @@ stop() {
     awk -v d="$dir/" 'index($5, d) == 1 {print $5}' /proc/self/mountinfo | sort -r | while read -r m; do
         umount -l "$m" 2>/dev/null || true
     done
-    rm -rf "$dir"
+    # KEEP_DIR=1 leaves the files (benchmarks remove them at the end: mass
+    # deletes slow ext4's inode allocation for minutes afterwards).
+    [ "${KEEP_DIR:-}" = 1 ] || rm -rf "$dir"
 }
 
 case "$action" in
