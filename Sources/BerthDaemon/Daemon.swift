@@ -53,10 +53,13 @@ public struct Daemon: Sendable {
         let autoRemoval = services.autoRemover.start()
         await services.autoRemover.sweep()
 
+        let apiLoops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let apiExecutor = EventLoopTaskExecutor(loop: apiLoops.next())
         let transport = HTTP2ServerTransport.Posix(
             address: .unixDomainSocket(path: config.grpc.address),
             transportSecurity: .plaintext,
-            config: .defaults { $0.rpc.maxRequestPayloadSize = config.grpc.maxMessageSize }
+            config: .defaults { $0.rpc.maxRequestPayloadSize = config.grpc.maxMessageSize },
+            eventLoopGroup: apiLoops
         )
         let server = GRPCServer(
             transport: transport, services: services.grpc, interceptors: [CallLogInterceptor(logger: logger)])
@@ -74,7 +77,7 @@ public struct Daemon: Sendable {
         }
 
         try await withThrowingDiscardingTaskGroup { group in
-            group.addTask { try await server.serve() }
+            group.addTask { try await withTaskExecutorPreference(apiExecutor) { try await server.serve() } }
             do {
                 _ = try await transport.listeningAddress
             } catch {
