@@ -131,7 +131,9 @@ public enum Shim {
 
     private static func writeAddress(_ address: String, bundle: String) throws(ShimError) {
         do {
-            try FileSystem.writeAtomically(FileSystem.join(bundle, "address"), Array(address.utf8))
+            // The bundle lives in the volatile state directory: atomic
+            // (never half-written), not fsynced.
+            try FileSystem.writeAtomically(FileSystem.join(bundle, "address"), Array(address.utf8), durable: false)
         } catch {
             throw ShimError("write address", error)
         }

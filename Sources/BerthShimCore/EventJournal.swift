@@ -112,7 +112,8 @@ final class EventJournal {
     private func rewrite(_ data: [UInt8], _ records: ArraySlice<Record>) {
         let start = records.first?.range.lowerBound ?? data.count
         do {
-            try FileSystem.writeAtomically(path, data[start...], mode: 0o600)
+            // Like the appends, not fsynced (see the type's comment).
+            try FileSystem.writeAtomically(path, data[start...], mode: 0o600, durable: false)
             count = records.count
             size = data.count - start
             firstRetained = records.first?.sequence ?? lastSequence + 1

@@ -41,17 +41,20 @@ public enum FileSystem {
         read(path, limit: limit).map { String(decoding: $0, as: UTF8.self) }
     }
 
-    /// Writes `bytes` to `path` atomically and durably: a temporary file in
-    /// the same directory is written, fsynced and renamed over `path`, then
-    /// the directory is fsynced.
-    public static func writeAtomically(_ path: String, _ bytes: some Collection<UInt8>, mode: UInt32 = 0o644)
-        throws(SystemError)
-    {
+    /// Writes `bytes` to `path` atomically: a temporary file in the same
+    /// directory is written and renamed over `path`. When `durable` (the
+    /// default), the file is fsynced before the rename and the directory
+    /// after it, so the write also survives a host crash; files that only
+    /// need to survive a process crash (the state directory is volatile)
+    /// pass `durable: false`.
+    public static func writeAtomically(
+        _ path: String, _ bytes: some Collection<UInt8>, mode: UInt32 = 0o644, durable: Bool = true
+    ) throws(SystemError) {
         let temporary = directoryName(path) + "/." + baseName(path) + ".tmp"
         let fd = try Descriptor.open(temporary, O_WRONLY | O_CREAT | O_TRUNC, mode: mode)
         do {
             try Descriptor.writeAll(fd, bytes)
-            try Descriptor.sync(fd)
+            if durable { try Descriptor.sync(fd) }
         } catch {
             Descriptor.close(fd)
             _ = berth_unlink(temporary)
@@ -59,7 +62,7 @@ public enum FileSystem {
         }
         Descriptor.close(fd)
         _ = try check("rename(\(temporary), \(path))", berth_rename(temporary, path))
-        if let dir = try? Descriptor.open(directoryName(path), O_RDONLY | O_DIRECTORY) {
+        if durable, let dir = try? Descriptor.open(directoryName(path), O_RDONLY | O_DIRECTORY) {
             _ = berth_fsync(dir)
             Descriptor.close(dir)
         }
