@@ -83,7 +83,7 @@ struct AutoRemover: Sendable {
             if await tasks.entry(key) != nil {
                 _ = try await tasks.delete(key)
             }
-        } catch where error.code == .notFound {
+        } catch  where error.code == .notFound {
         } catch {
             logger.warning("auto-remove: task delete failed: \(error)", metadata: metadata)
             return

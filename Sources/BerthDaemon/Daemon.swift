@@ -142,7 +142,8 @@ public struct Daemon: Sendable {
             ImagesService(store: ImageStore(database: database), exchange: exchange, collect: collect),
             ContentService(store: content, exchange: exchange),
             SnapshotsService(
-                snapshotters: [snapshotter.name: snapshotter], leases: LeaseStore(database: database), exchange: exchange),
+                snapshotters: [snapshotter.name: snapshotter], leases: LeaseStore(database: database),
+                exchange: exchange),
             diff,
             PullService(
                 content, snapshotter, exchange: exchange, collect: collect,

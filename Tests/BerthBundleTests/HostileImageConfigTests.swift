@@ -13,8 +13,9 @@ struct HostileImageConfigTests {
         return ImageConfig(architecture: "amd64", os: "linux", config: config)
     }
 
-    static func expectError(_ image: ImageConfig, mentioning needle: String, sourceLocation: SourceLocation = #_sourceLocation)
-    {
+    static func expectError(
+        _ image: ImageConfig, mentioning needle: String, sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         do {
             _ = try Fixtures.generate(image: image)
             Issue.record("generated a spec for a hostile config", sourceLocation: sourceLocation)
@@ -63,9 +64,14 @@ struct HostileImageConfigTests {
         } catch let error as BundleError {
             #expect(error.message.contains("app"), "\(error.message)")
         }
-        Self.expectError(Self.image { $0.cmd = nil; $0.entrypoint = nil }, mentioning: "command")
         Self.expectError(
-            ImageConfig(architecture: "amd64", os: "windows", config: ImageConfig.Config(cmd: ["x"])), mentioning: "windows"
+            Self.image {
+                $0.cmd = nil
+                $0.entrypoint = nil
+            }, mentioning: "command")
+        Self.expectError(
+            ImageConfig(architecture: "amd64", os: "windows", config: ImageConfig.Config(cmd: ["x"])),
+            mentioning: "windows"
         )
     }
 }
