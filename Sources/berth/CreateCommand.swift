@@ -16,6 +16,9 @@ struct CreateCommand: AsyncParsableCommand {
     @OptionGroup var create: CreateOptions
     @OptionGroup var runOptions: RunOptions
 
+    @Flag(name: .customLong("rm"), help: "Have berthd remove the container when it exits after a start.")
+    var remove = false
+
     @Argument(help: "The image.")
     var image: String
 
@@ -24,7 +27,8 @@ struct CreateCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingContainerErrors {
-            let request = try create.request(image: image, flags: try runFlags())
+            var request = try create.request(image: image, flags: try runFlags())
+            if remove { request.labels[ContainerAPI.autoRemoveLabel] = "true" }
             let container = try await client.client.containers { api in
                 try await api.create(request, logger: CreateOptions.logger)
             }

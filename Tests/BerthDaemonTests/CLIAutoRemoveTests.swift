@@ -41,6 +41,19 @@ struct CLIAutoRemoveTests {
         #expect(try fixture.berth(["ps", "-a", "-q"]).stdout.contains("kept"))
     }
 
+    @Test func createRemoveThenStartIsRemovedWhenItExits() throws {
+        let fixture = try Fixture(namespace: "cliautormcreate")
+        defer { fixture.cleanup(["made"]) }
+        let create = try fixture.berth(["create", "--rm", "--name", "made", Self.image, "sh", "-c", "exit 4"])
+        #expect(create.status == 0, "\(create.stderr)")
+        // Created, not started: the daemon leaves it alone.
+        Thread.sleep(forTimeInterval: 0.5)
+        #expect(try fixture.berth(["ps", "-a", "-q"]).stdout.contains("made"))
+        #expect(try fixture.berth(["start", "made"]).status == 0)
+        #expect(try Self.waitUntilGone(fixture, "made"), "\(fixture.daemon.log())")
+        try fixture.expectGone("made")
+    }
+
     @Test func aRemoveContainerThatExitedWhileTheDaemonWasDownIsRemovedAtStart() throws {
         let fixture = try Fixture(namespace: "cliautormrestart")
         defer { fixture.cleanup(["later"]) }
