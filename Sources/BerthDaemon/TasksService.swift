@@ -17,7 +17,7 @@ public struct TasksService: Containerd_Services_Tasks_V1_Tasks.ServiceProtocol {
     let containers: ContainerStore
     let manager: TaskManager
 
-    /// Response metadata of Tasks.Create and Tasks.Start naming the
+    /// Response metadata of Tasks.Create, Tasks.Start and Tasks.Delete naming the
     /// durations of their phases (the executor's as its shim recorded them).
     public static let phasesKey = "berth-phases"
 
@@ -95,12 +95,13 @@ public struct TasksService: Containerd_Services_Tasks_V1_Tasks.ServiceProtocol {
     ) async throws -> ServerResponse<Containerd_Services_Tasks_V1_DeleteResponse> {
         try await rpc {
             let (key, _) = try resolve(request.metadata, request.message.containerID)
-            let deleted = try await manager.delete(key)
+            let (deleted, phases) = try await manager.deleteTimed(key)
             var response = Containerd_Services_Tasks_V1_DeleteResponse()
             response.pid = deleted.pid
             response.exitStatus = deleted.exitStatus
             response.exitedAt = deleted.exitedAt
-            return ServerResponse(message: response)
+            let header = phases.map { "\($0.name)=\($0.microseconds)" }.joined(separator: ",")
+            return ServerResponse(message: response, metadata: [Self.phasesKey: "\(header)"])
         }
     }
 

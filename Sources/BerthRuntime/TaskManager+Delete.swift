@@ -16,6 +16,15 @@ extension TaskManager {
     ///   `failedPrecondition` for a running process), leaving the task as
     ///   it was.
     public func delete(_ key: TaskKey) async throws(RuntimeError) -> Containerd_Task_V2_DeleteResponse {
+        try await deleteTimed(key).response
+    }
+
+    /// ``delete(_:)``, with the durations of its phases (µs): the shim's
+    /// Delete (and, for a Berth shim, the executor's delete within it), then
+    /// shim shutdown and bundle removal (`finish`). Empty for a dead task.
+    public func deleteTimed(_ key: TaskKey) async throws(RuntimeError) -> (
+        response: Containerd_Task_V2_DeleteResponse, phases: [(name: String, microseconds: Int64)]
+    ) {
         switch entries[key] {
         case .creating, nil:
             throw .notFound("task \(key.id) not found")
@@ -31,22 +40,26 @@ extension TaskManager {
             event.exitStatus = dead.exitStatus
             event.exitedAt = dead.exitedAt
             gate.publishOwn(namespace: key.namespace, event: event)
-            return dead.deleteResponse
+            return (dead.deleteResponse, [])
         case .live(let task):
             entries[key] = .deleting(task)
             do {
+                var clock = PhaseClock()
                 try task.bundle.mark(.deleting)
                 var request = Containerd_Task_V2_DeleteRequest()
                 request.id = key.id
                 let response: Containerd_Task_V2_DeleteResponse = try await task.shim.call(.delete, request)
+                clock.mark("shim_delete")
+                let executor = task.bundle.executorPhases().filter { $0.name == "executor_delete" }.suffix(1)
                 entries[key] = nil
                 await finish(task)
-                return response
+                clock.mark("finish")
+                return (response, clock.phases + executor)
             } catch {
                 task.bundle.clear(.deleting)
                 if error.code == .unavailable || !task.shim.connection.isActive {
                     entries[key] = .live(task)
-                    if await shimDied(key) != nil { return try await delete(key) }
+                    if await shimDied(key) != nil { return try await deleteTimed(key) }
                 }
                 if case .deleting = entries[key] { entries[key] = .live(task) }
                 throw error

@@ -33,11 +33,13 @@ extension TaskService {
         case .running, .exiting: throw .precondition("cannot delete a running process")
         case .paused: throw .precondition("cannot delete a paused process")
         }
+        let timing = ExecutorTiming()
         do {
             try container.executor.delete(id: container.id, force: process.state.exit == nil)
         } catch {
             throw ShimError("failed to delete task", error)
         }
+        timing.record("executor_delete", bundle: container.bundle)
         process.io.close()
         for exec in container.execs.values { exec.io?.close() }
         container.oomWatch?.stop()

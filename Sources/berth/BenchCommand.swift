@@ -19,7 +19,9 @@ struct BenchCommand: AsyncParsableCommand {
             shim_create as berthd records \
             them; executor_create as the shim records it), start (executor_start as \
             the shim records it), exec (with --exec), exit (the task's exit \
-            observed), delete (task, container, snapshot), total. Memory: \
+            observed), delete (task, container, snapshot; shim_delete with \
+            executor_delete as the shim records it, and finish: shim shutdown and \
+            bundle removal, as berthd records them), total. Memory: \
             Private_Dirty and PSS of sampled idle shims, berthd's RSS.
             """)
 

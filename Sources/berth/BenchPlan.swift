@@ -21,7 +21,7 @@ struct BenchPlan: Sendable {
     /// The phases, in report order.
     static let phases = [
         "snapshot", "create", "task_create", "api", "bundle", "shim_start", "connect", "shim_create", "executor_create",
-        "start", "executor_start", "exec", "exit", "delete", "total",
+        "start", "executor_start", "exec", "exit", "delete", "shim_delete", "executor_delete", "finish", "total",
     ]
 
     /// Runs the iterations for `executor`, then samples shim memory.
@@ -88,9 +88,10 @@ struct BenchPlan: Sendable {
             }
             _ = try await api.wait(id)
             phases["exit"] = clock.lap()
-            _ = try await api.deleteTask(id)
+            let deleted = try await deleteTask(api: api, id: id)
             try await api.removeContainer(container)
             phases["delete"] = clock.lap()
+            phases.merge(deleted) { first, _ in first }
         } catch {
             _ = try? await api.kill(id, signal: 9)
             _ = try? await api.wait(id)
@@ -124,6 +125,17 @@ struct BenchPlan: Sendable {
         // From the call leaving here to berthd's handler (one host, one clock).
         if let received = phases.removeValue(forKey: "received_at") { phases["api"] = max(0, received - sent) }
         return phases
+    }
+
+    /// Tasks.Delete, returning berthd's breakdown (`berth-phases`).
+    private func deleteTask(api: ContainerAPI, id: String) async throws -> [String: Int64] {
+        var request = Containerd_Services_Tasks_V1_DeleteTaskRequest()
+        request.containerID = id
+        let header = try await api.tasks.delete(request, metadata: api.metadata) { response in
+            _ = try response.message
+            return response.metadata[stringValues: "berth-phases"].first(where: { _ in true }) ?? ""
+        }
+        return Self.parsePhases(header)
     }
 
     /// Tasks.Start, returning the executor's time as its shim recorded it.

@@ -25,7 +25,9 @@ struct CLIBenchTests {
             #expect(
                 names == [
                     "snapshot", "create", "task_create", "api", "bundle", "shim_start", "connect", "shim_create",
-                    "executor_create", "start", "executor_start", "exec", "exit", "delete", "total",
+                    "executor_create", "start", "executor_start", "exec", "exit", "delete", "shim_delete",
+                    "executor_delete",
+                    "finish", "total",
                 ], "\(names)")
             for phase in phases {
                 #expect(phase["count"] as? Int == 4, "\(phase)")
@@ -35,6 +37,8 @@ struct CLIBenchTests {
             func p50(_ name: String) -> Int { phases.first { $0["name"] as? String == name }?["p50"] as? Int ?? -1 }
             #expect(p50("executor_create") > 0 && p50("executor_create") <= p50("shim_create"), "\(phases)")
             #expect(p50("executor_start") > 0 && p50("executor_start") <= p50("start"), "\(phases)")
+            #expect(p50("executor_delete") > 0 && p50("executor_delete") <= p50("shim_delete"), "\(phases)")
+            #expect(p50("shim_delete") <= p50("delete") && p50("finish") <= p50("delete"), "\(phases)")
             #expect(p50("api") >= 0 && p50("api") < p50("task_create"), "\(phases)")
             #expect(p50("snapshot") > 0 && p50("snapshot") < p50("total"), "\(phases)")
             let memory = try #require(executor["shim_memory"] as? [String: Any])
