@@ -30,6 +30,14 @@ struct DaemonTortureTests {
         case exits(UInt32)
         /// SIGKILLed, or its shim was: 137.
         case killed
+        /// Exits by itself with this status, labelled `io.berth.auto-remove`:
+        /// berthd then removes it (also after a restart).
+        case removes(UInt32)
+
+        var removesItself: Bool {
+            if case .removes = self { return true }
+            return false
+        }
     }
 
     @Test func randomLifecyclesSurviveCrashes() async throws {
@@ -63,11 +71,14 @@ struct DaemonTortureTests {
                 next += 1
                 let id = "t\(next)"
                 let status = UInt32(random.next(100))
+                let removes = random.next(3) == 0
+                let label = removes ? ["--label", "io.berth.auto-remove=true"] : []
                 let run = try daemon.ctr(
-                    ["run", "-d", DaemonTaskTests.image, id, "sh", "-c", "sleep 0.\(random.next(5)); exit \(status)"],
-                    namespace: ns)
+                    ["run", "-d"] + label + [
+                        DaemonTaskTests.image, id, "sh", "-c", "sleep 0.\(random.next(5)); exit \(status)",
+                    ], namespace: ns)
                 try #require(run.status == 0, "step \(step): run \(id): \(run.stderr)")
-                containers[id] = .exits(status)
+                containers[id] = removes ? .removes(status) : .exits(status)
             } else if roll < 58, let id = running.randomElement(using: &random) {
                 let status = random.next(50)
                 let exec = try daemon.ctr(
@@ -77,7 +88,8 @@ struct DaemonTortureTests {
                 #expect(try daemon.ctr(["tasks", "kill", "-s", "9", id], namespace: ns).status == 0)
                 containers[id] = .killed
             } else if roll < 84 {
-                for id in containers.keys.sorted() where containers[id] != .running {
+                for id in containers.keys.sorted()
+                where containers[id] != .running && containers[id]?.removesItself == false {
                     guard try daemon.ctr(["tasks", "rm", id], namespace: ns).status == 0 else { continue }
                     #expect(try daemon.ctr(["containers", "rm", id], namespace: ns).status == 0, "rm \(id)")
                     containers[id] = nil
@@ -109,6 +121,17 @@ struct DaemonTortureTests {
         }
         try await Task.sleep(for: .seconds(1))
         try await Self.checkStates(daemon, containers, step: Self.operations)
+        // Every auto-removed container is gone once it exited.
+        let removing = Set(containers.filter { $0.value.removesItself }.keys)
+        var left = removing
+        for _ in 0..<100 where !left.isEmpty {
+            let listed = Set(
+                try daemon.ctr(["containers", "ls", "-q"], namespace: ns).stdout.split(separator: "\n").map(String.init)
+            )
+            left = removing.intersection(listed)
+            if !left.isEmpty { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(left.isEmpty, "auto-remove containers left: \(left.sorted())")
 
         // Exits, counted over every daemon session: exactly one per stopped init.
         try await Task.sleep(for: .milliseconds(500))
@@ -122,6 +145,7 @@ struct DaemonTortureTests {
             let seen = exits[id] ?? []
             #expect(seen.count == 1, "\(id): exits published \(seen)")
             if case .exits(let status) = expected { #expect(seen.allSatisfy { $0 == status }, "\(id): \(seen)") }
+            if case .removes(let status) = expected { #expect(seen.allSatisfy { $0 == status }, "\(id): \(seen)") }
             if expected == .killed { #expect(seen.allSatisfy { $0 == 137 }, "\(id): \(seen)") }
         }
 
@@ -129,7 +153,7 @@ struct DaemonTortureTests {
         for id in containers.keys where containers[id] == .running {
             _ = try daemon.ctr(["tasks", "kill", "-s", "9", id], namespace: ns)
         }
-        for id in containers.keys.sorted() {
+        for id in containers.keys.sorted() where !(containers[id]?.removesItself ?? false) {
             var removed = false
             for _ in 0..<100 where !removed {
                 removed = try daemon.ctr(["tasks", "rm", id], namespace: ns).status == 0
@@ -166,7 +190,8 @@ struct DaemonTortureTests {
             "/usr/bin/sqlite3", [daemon.root + "/metadata/berth.db", "PRAGMA integrity_check"])
         #expect(integrity.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "ok", "\(integrity.stdout)")
         print(
-            "torture: \(Self.operations) operations, \(pulls) pulls, \(faults.daemon) berthd kills, "
+            "torture: \(Self.operations) operations, \(pulls) pulls, \(removing.count) auto-removed, "
+                + "\(faults.daemon) berthd kills, "
                 + "\(faults.shim) shim kills, seed \(Self.seed)")
     }
 
@@ -191,10 +216,13 @@ struct DaemonTortureTests {
     /// exit status is invented.
     static func checkStates(_ daemon: DaemonHarness, _ containers: [String: Expected], step: Int) async throws {
         let tasks = try await TaskList.get(daemon, namespace: namespace)
-        let listed = try daemon.ctr(["containers", "ls", "-q"], namespace: namespace)
+        let listed = Set(
+            try daemon.ctr(["containers", "ls", "-q"], namespace: namespace).stdout.split(separator: "\n").map(
+                String.init))
+        // Auto-removed containers may already be gone; nothing else may be.
+        let kept = Set(containers.filter { !$0.value.removesItself }.keys)
         #expect(
-            Set(listed.stdout.split(separator: "\n").map(String.init)) == Set(containers.keys),
-            "step \(step): container records")
+            listed.isSubset(of: Set(containers.keys)) && kept.isSubset(of: listed), "step \(step): container records")
         for (id, expected) in containers {
             let task = tasks[id]
             switch expected {
@@ -204,7 +232,7 @@ struct DaemonTortureTests {
                 if let task {
                     #expect(task.status == .stopped && task.exitStatus == 137, "step \(step): \(id): \(task)")
                 }
-            case .exits(let status):
+            case .exits(let status), .removes(let status):
                 if let task, task.status == .stopped {
                     #expect(task.exitStatus == status, "step \(step): \(id) exit \(task.exitStatus), not \(status)")
                 }
