@@ -1,3 +1,4 @@
+import BerthSystem
 import Foundation
 
 /// The daemon's persistent UUID, as `Introspection.Server` reports it.
@@ -17,7 +18,9 @@ enum ServerIdentity {
             try FileManager.default.createDirectory(
                 at: url.deletingLastPathComponent(), withIntermediateDirectories: true,
                 attributes: [.posixPermissions: 0o711])
-            try Data(uuid.utf8).write(to: url, options: .atomic)
+            // A temporary file beside it, fsynced and renamed (Berth's one
+            // durable atomic write).
+            try FileSystem.writeAtomically(path, Array(uuid.utf8))
         } catch {
             throw .internal("write \(path): \(error)")
         }
