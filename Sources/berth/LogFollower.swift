@@ -13,6 +13,8 @@ final class LogFollower: @unchecked Sendable {
         var output: Int32
         var fd: Int32 = -1
         var offset: off_t
+        /// Where to stop (`logs --until`); nil: the end, whatever it becomes.
+        var end: off_t?
         var timeline: LogTimeline?
         /// Whether the next byte copied begins a line.
         var atLineStart = true
@@ -24,11 +26,15 @@ final class LogFollower: @unchecked Sendable {
     /// - Parameters:
     ///   - offsets: where to start in each file (default: the beginning);
     ///     with `timestamps`, each must begin a line.
+    ///   - ends: where to stop in each file (default: nowhere).
     ///   - timestamps: prefix lines with their write times (Docker's `logs -t`).
-    init(_ files: [(path: String, output: Int32)], offsets: [off_t]? = nil, timestamps: Bool = false) {
+    init(
+        _ files: [(path: String, output: Int32)], offsets: [off_t]? = nil, ends: [off_t]? = nil,
+        timestamps: Bool = false
+    ) {
         sources = files.enumerated().map { index, file in
             Source(
-                path: file.path, output: file.output, offset: offsets?[index] ?? 0,
+                path: file.path, output: file.output, offset: offsets?[index] ?? 0, end: ends?[index],
                 timeline: timestamps ? LogTimeline(logPath: file.path) : nil)
         }
     }
@@ -57,8 +63,10 @@ final class LogFollower: @unchecked Sendable {
                     if sources[index].fd < 0 { continue }
                 }
                 while true {
+                    let limit = sources[index].end.map { max(0, Int($0 - sources[index].offset)) } ?? buffer.count
+                    guard limit > 0 else { break }
                     let count = buffer.withUnsafeMutableBytes {
-                        pread(sources[index].fd, $0.baseAddress, $0.count, sources[index].offset)
+                        pread(sources[index].fd, $0.baseAddress, min($0.count, limit), sources[index].offset)
                     }
                     if count < 0, errno == EINTR { continue }
                     guard count > 0 else { break }

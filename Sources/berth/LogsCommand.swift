@@ -26,6 +26,9 @@ struct LogsCommand: AsyncParsableCommand {
             """)
     var since: String?
 
+    @Option(help: "Print only lines written before this (same forms as --since); ends --follow there.")
+    var until: String?
+
     @Flag(name: [.customShort("t"), .customLong("timestamps")], help: "Prefix each line with the time it was written.")
     var timestamps = false
 
@@ -36,6 +39,7 @@ struct LogsCommand: AsyncParsableCommand {
         try await reportingContainerErrors {
             let reference = container
             let since = try since.map(Self.parseSince)
+            let until = try until.map(Self.parseSince)
             try await client.client.containers { api in
                 let container = try await api.container(reference)
                 guard let logs = LogFiles(container: container) else {
@@ -48,10 +52,15 @@ struct LogsCommand: AsyncParsableCommand {
                         offsets[index] = max(offsets[index], Self.firstLine(path, since: since))
                     }
                 }
+                // Lines written before `until` end where the first one
+                // written at or after it begins.
+                let ends = until.map { until in paths.map { Self.firstLine($0, since: until) } }
                 let follower = LogFollower(
-                    [(logs.stdout, 1), (logs.stderr, 2)], offsets: offsets, timestamps: timestamps)
+                    [(logs.stdout, 1), (logs.stderr, 2)], offsets: offsets, ends: ends, timestamps: timestamps)
                 follower.pump()
-                guard follow, let task = try await api.task(container.id), task.status != .stopped else { return }
+                guard follow, until == nil, let task = try await api.task(container.id), task.status != .stopped else {
+                    return
+                }
                 let following = Task { await follower.follow() }
                 _ = try? await api.wait(container.id)
                 following.cancel()

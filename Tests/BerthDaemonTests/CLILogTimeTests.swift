@@ -25,6 +25,11 @@ struct CLILogTimeTests {
         #expect(since.stdout == "late\nlast\n", "\(since.stdout)")
         #expect(since.stderr == "late-err\n", "\(since.stderr)")
 
+        let until = try fixture.berth(["logs", "--until", String(format: "%.3f", cut.timeIntervalSince1970), "clock"])
+        #expect(until.status == 0, "\(until.stderr)")
+        #expect(until.stdout == "early\n", "\(until.stdout)")
+        #expect(until.stderr == "early-err\n", "\(until.stderr)")
+
         // A cut after everything prints nothing; one before prints all.
         let none = try fixture.berth(["logs", "--since", "0s", "clock"])
         #expect(none.stdout.isEmpty && none.stderr.isEmpty, "\(none.stdout)\(none.stderr)")
