@@ -18,27 +18,9 @@ import Synchronization
 ///
 /// It is synchronous (a mutex) so that the ttrpc endpoint publishes events
 /// in the order each shim sent them.
-///
-/// What went out survives a daemon crash: before an event is published,
-/// `record` is told (the task manager writes it into the bundle), and a
-/// restarted daemon ``seed(_:delivered:exitPublished:)``s the gate from
-/// it. Without that, an event published just before a crash, and not yet
-/// acknowledged to its shim, would be replayed and published again.
 public final class EventGate: Sendable {
     /// A shim's envelope, as Forward carries it.
     public typealias Envelope = Containerd_Services_Events_Ttrpc_V1_Envelope
-
-    /// What is about to be published for a task: its sequence number (nil
-    /// from shims that do not number events) and whether it is the init's exit.
-    public struct Delivery: Sendable, Equatable {
-        public var sequence: UInt64?
-        public var isInitExit: Bool
-
-        public init(sequence: UInt64?, isInitExit: Bool) {
-            self.sequence = sequence
-            self.isInitExit = isInitExit
-        }
-    }
 
     private struct State {
         var delivered: [TaskKey: UInt64] = [:]
@@ -53,32 +35,19 @@ public final class EventGate: Sendable {
 
     private let state = Mutex(State())
     private let publish: @Sendable (Envelope) -> Void
-    private let record: @Sendable (TaskKey, Delivery) -> Void
     private let delivered: @Sendable (TaskKey, UInt64) -> Void
     private let logger: Logger
 
-    /// A gate that hands envelopes to `publish`, tells `record` first what
-    /// goes out (to persist it), and reports each delivered sequence to
-    /// `delivered` afterwards (which acknowledges it to the shim).
+    /// A gate that hands envelopes to `publish` and reports each delivered
+    /// sequence to `delivered` (which acknowledges it to the shim).
     public init(
         logger: Logger,
         publish: @escaping @Sendable (Envelope) -> Void,
-        record: @escaping @Sendable (TaskKey, Delivery) -> Void = { _, _ in },
         delivered: @escaping @Sendable (TaskKey, UInt64) -> Void = { _, _ in }
     ) {
         self.logger = logger
         self.publish = publish
-        self.record = record
         self.delivered = delivered
-    }
-
-    /// Restores what a previous daemon published for `key`: sequences up
-    /// to `delivered` are duplicates, and whether the init's exit went out.
-    public func seed(_ key: TaskKey, delivered: UInt64, exitPublished: Bool) {
-        state.withLock { state in
-            state.delivered[key] = max(state.delivered[key, default: 0], delivered)
-            if exitPublished { state.exited.insert(key) }
-        }
     }
 
     /// Passes an envelope from a shim. `taskID` and `sequence` come from
@@ -88,10 +57,7 @@ public final class EventGate: Sendable {
     public func forward(_ envelope: Envelope, taskID: String?, sequence: UInt64?) -> Bool {
         let exitKey = Self.initExit(envelope)
         guard let taskID, let sequence else {
-            if let exitKey {
-                record(exitKey, Delivery(sequence: nil, isInitExit: true))
-                _ = state.withLock { $0.exited.insert(exitKey) }
-            }
+            if let exitKey { _ = state.withLock { $0.exited.insert(exitKey) } }
             publish(envelope)
             return true
         }
@@ -109,7 +75,6 @@ public final class EventGate: Sendable {
                 return .previousTask
             }
             guard sequence > state.delivered[key, default: 0] else { return .duplicate }
-            record(key, Delivery(sequence: sequence, isInitExit: exitKey == key))
             state.delivered[key] = sequence
             if let exitKey { state.exited.insert(exitKey) }
             publish(envelope)
@@ -133,10 +98,7 @@ public final class EventGate: Sendable {
     public func publishOwn(namespace: String, event: some ContainerdEvent) {
         do {
             let envelope = try Envelope.make(event: event, namespace: namespace, timestamp: Self.now())
-            if let exitKey = Self.initExit(envelope) {
-                record(exitKey, Delivery(sequence: nil, isInitExit: true))
-                _ = state.withLock { $0.exited.insert(exitKey) }
-            }
+            if let exitKey = Self.initExit(envelope) { _ = state.withLock { $0.exited.insert(exitKey) } }
             publish(envelope)
         } catch {
             logger.warning("cannot publish \(type(of: event).topic): \(error)")

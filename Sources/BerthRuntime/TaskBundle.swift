@@ -130,27 +130,6 @@ public struct TaskBundle: Sendable, Equatable {
         }
     }
 
-    /// Persists what the event gate is about to publish for this task: the
-    /// sequence in `berth-delivered`, the init's exit as the empty file
-    /// `berth-exit-published`. The state directory outlives a daemon crash,
-    /// so no fsync; a missing bundle (a task being removed) is ignored.
-    public func recordDelivery(_ delivery: EventGate.Delivery) {
-        if let sequence = delivery.sequence {
-            try? Self.write(Array(String(sequence).utf8), to: path + "/berth-delivered", mode: 0o600)
-        }
-        if delivery.isInitExit {
-            try? Self.write([], to: path + "/berth-exit-published", mode: 0o600)
-        }
-    }
-
-    /// What a previous daemon published for this task (``recordDelivery(_:)``).
-    public func recordedDelivery() -> (sequence: UInt64, exitPublished: Bool) {
-        let text = FileManager.default.contents(atPath: path + "/berth-delivered").flatMap {
-            String(data: $0, encoding: .utf8)
-        }
-        return (UInt64(text ?? "") ?? 0, access(path + "/berth-exit-published", F_OK) == 0)
-    }
-
     /// Records the shim binary (for reloading after a restart).
     public func recordShimBinary(_ binary: String) throws(RuntimeError) {
         try Self.write(Array(binary.utf8), to: shimBinaryFile, mode: 0o644)

@@ -43,8 +43,6 @@ extension TaskManager {
             entries[key] = .dead(dead)
             return true
         }
-        let recorded = bundle.recordedDelivery()
-        gate.seed(key, delivered: recorded.sequence, exitPublished: recorded.exitPublished)
         let binary = bundle.shimBinary()
         let isBerth = binary.map { ShimResolver.isBerth($0, berthShim: resolver.berthShim) } ?? false
         let connection = await connect(bundle, key: key)

@@ -33,12 +33,9 @@ public actor TaskManager {
         self.resolver = resolver
         self.logger = logger
         let acknowledger = Acknowledger()
-        self.gate = EventGate(
-            logger: logger, publish: publish,
-            record: { key, delivery in
-                TaskBundle(layout: layout, namespace: key.namespace, id: key.id).recordDelivery(delivery)
-            },
-            delivered: { key, sequence in acknowledger.acknowledge(key, sequence) })
+        self.gate = EventGate(logger: logger, publish: publish) { key, sequence in
+            acknowledger.acknowledge(key, sequence)
+        }
         acknowledger.manager = self
     }
 

@@ -12,13 +12,11 @@ struct RuntimeUnitTests {
     final class Recorder: Sendable {
         let published = Mutex<[String]>([])
         let acknowledged = Mutex<[UInt64]>([])
-        let recorded = Mutex<[EventGate.Delivery]>([])
 
         func gate() -> EventGate {
             EventGate(
                 logger: Logger(label: "test"),
                 publish: { envelope in self.published.withLock { $0.append(envelope.topic) } },
-                record: { _, delivery in self.recorded.withLock { $0.append(delivery) } },
                 delivered: { _, sequence in self.acknowledged.withLock { $0.append(sequence) } })
         }
     }
@@ -49,33 +47,6 @@ struct RuntimeUnitTests {
         #expect(recorder.acknowledged.withLock { $0 } == [1, 2])
         #expect(gate.exitPublished(TaskKey(namespace: "ns", id: "c")))
         #expect(!gate.exitPublished(TaskKey(namespace: "other", id: "c")), "namespaces are apart")
-    }
-
-    /// What went out is recorded before it is published; a gate seeded from
-    /// that record (a restarted daemon) drops the journal's replay of it and
-    /// knows the exit went out, so nothing is published twice.
-    @Test func aRestartedGateSeededFromTheRecordPublishesNothingTwice() throws {
-        let before = Recorder()
-        let first = before.gate()
-        var start = Containerd_Events_TaskStart()
-        start.containerID = "c"
-        first.forward(try Self.envelope(start), taskID: "c", sequence: 1)
-        first.forward(try Self.envelope(Self.exit("c", exec: "e")), taskID: "c", sequence: 2)
-        first.forward(try Self.envelope(Self.exit("c", status: 7)), taskID: "c", sequence: 3)
-        #expect(
-            before.recorded.withLock { $0 } == [
-                .init(sequence: 1, isInitExit: false), .init(sequence: 2, isInitExit: false),
-                .init(sequence: 3, isInitExit: true),
-            ])
-
-        let after = Recorder()
-        let second = after.gate()
-        let key = TaskKey(namespace: "ns", id: "c")
-        second.seed(key, delivered: 3, exitPublished: true)
-        #expect(!second.forward(try Self.envelope(Self.exit("c", status: 7)), taskID: "c", sequence: 3))
-        #expect(second.exitPublished(key))
-        #expect(after.published.withLock { $0 }.isEmpty)
-        #expect(second.forward(try Self.envelope(Self.exit("c", exec: "e2")), taskID: "c", sequence: 4))
     }
 
     @Test func anExecExitIsNotTheInitExit() throws {
