@@ -22,6 +22,9 @@ import SwiftProtobuf
 struct AutoRemover: Sendable {
     /// The container label that asks for removal on exit ("true").
     static let label = "io.berth.auto-remove"
+    /// Set once removal has begun: a labelled container without a task is
+    /// then one whose removal was interrupted, not one never started.
+    static let removingLabel = "io.berth.auto-remove.removing"
     /// The CLI's log directory label; only its log files are removed.
     static let logDirectoryLabel = "io.berth.log-dir"
 
@@ -46,9 +49,10 @@ struct AutoRemover: Sendable {
         }
     }
 
-    /// Removes the labelled containers whose task is stopped or missing
-    /// (start-up, after recovery and before serving: no client is between
-    /// creating such a container and its task).
+    /// Removes the labelled containers whose task is stopped, and those
+    /// whose removal began but did not finish (no task left). A labelled
+    /// container that never had a task (`create --rm`, not started) stays.
+    /// Runs at start-up, after recovery and before serving.
     func sweep() async {
         let names: [String]
         do {
@@ -59,15 +63,23 @@ struct AutoRemover: Sendable {
         }
         for namespace in names {
             let labelled = (try? containers.list(namespace: namespace).filter { $0.labels[Self.label] == "true" }) ?? []
-            for container in labelled where await isStopped(TaskKey(namespace: namespace, id: container.id)) {
-                await removeIfLabelled(namespace: namespace, id: container.id)
+            for container in labelled {
+                let key = TaskKey(namespace: namespace, id: container.id)
+                guard let entry = await tasks.entry(key) else {
+                    if container.labels[Self.removingLabel] == "true" {
+                        await removeIfLabelled(namespace: namespace, id: container.id)
+                    }
+                    continue
+                }
+                if await Self.isStopped(entry, id: container.id) {
+                    await removeIfLabelled(namespace: namespace, id: container.id)
+                }
             }
         }
     }
 
-    private func isStopped(_ key: TaskKey) async -> Bool {
-        guard let entry = await tasks.entry(key) else { return true }
-        guard let process = try? await TasksService.process(entry, id: key.id, execID: "") else { return false }
+    private static func isStopped(_ entry: TaskEntry, id: String) async -> Bool {
+        guard let process = try? await TasksService.process(entry, id: id, execID: "") else { return false }
         return process.status == .stopped
     }
 
@@ -79,6 +91,11 @@ struct AutoRemover: Sendable {
         else { return }
         let key = TaskKey(namespace: namespace, id: id)
         let metadata: Logger.Metadata = ["namespace": "\(namespace)", "container.id": "\(id)"]
+        if container.labels[Self.removingLabel] != "true" {
+            var marked = container
+            marked.labels[Self.removingLabel] = "true"
+            _ = try? containers.update(namespace: namespace, marked, fieldPaths: ["labels.\(Self.removingLabel)"])
+        }
         do {
             if await tasks.entry(key) != nil {
                 _ = try await tasks.delete(key)

@@ -46,9 +46,14 @@ struct CLIAutoRemoveTests {
         defer { fixture.cleanup(["made"]) }
         let create = try fixture.berth(["create", "--rm", "--name", "made", Self.image, "sh", "-c", "exit 4"])
         #expect(create.status == 0, "\(create.stderr)")
-        // Created, not started: the daemon leaves it alone.
+        // Created, not started: the daemon leaves it alone, also across a
+        // restart (it never had a task to stop).
         Thread.sleep(forTimeInterval: 0.5)
         #expect(try fixture.berth(["ps", "-a", "-q"]).stdout.contains("made"))
+        #expect(fixture.daemon.stop(signal: SIGKILL) != nil)
+        try fixture.daemon.start()
+        Thread.sleep(forTimeInterval: 0.5)
+        #expect(try fixture.berth(["ps", "-a", "-q"]).stdout.contains("made"), "\(fixture.daemon.log())")
         #expect(try fixture.berth(["start", "made"]).status == 0)
         #expect(try Self.waitUntilGone(fixture, "made"), "\(fixture.daemon.log())")
         try fixture.expectGone("made")
