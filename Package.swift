@@ -17,6 +17,16 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
+/// Static Swift runtime and Foundation, non-PIE, no exported symbol table:
+/// how berthd and berth are linked (see the comments at each). The -l flags
+/// are what static Foundation needs and autolinking misses, in dependency order.
+let staticFoundationLinking: LinkerSetting = .unsafeFlags([
+    "-static-stdlib", "-Xlinker", "-no-pie", "-Xlinker", "--no-export-dynamic",
+    "-lFoundation", "-lFoundationInternationalization", "-lFoundationEssentials", "-lCoreFoundation",
+    "-l_FoundationICU", "-l_FoundationCollections", "-l_FoundationCShims", "-lswiftSynchronization",
+    "-lswiftDispatch", "-ldispatch", "-lBlocksRuntime",
+])
+
 let package = Package(
     name: "Berth",
     platforms: [.macOS(.v15)],
@@ -276,12 +286,7 @@ let package = Package(
             // symbol (~2.5 MiB). The -l flags are what static Foundation needs
             // and autolinking misses, in dependency order.
             linkerSettings: [
-                .unsafeFlags([
-                    "-static-stdlib", "-Xlinker", "-no-pie", "-Xlinker", "--no-export-dynamic",
-                    "-lFoundation", "-lFoundationInternationalization", "-lFoundationEssentials", "-lCoreFoundation",
-                    "-l_FoundationICU", "-l_FoundationCollections", "-l_FoundationCShims", "-lswiftSynchronization",
-                    "-lswiftDispatch", "-ldispatch", "-lBlocksRuntime",
-                ])
+                staticFoundationLinking
             ]
         ),
         .executableTarget(
@@ -303,12 +308,7 @@ let package = Package(
             // Swift and Foundation libraries), which `berth run` pays on
             // every container.
             linkerSettings: [
-                .unsafeFlags([
-                    "-static-stdlib", "-Xlinker", "-no-pie", "-Xlinker", "--no-export-dynamic",
-                    "-lFoundation", "-lFoundationInternationalization", "-lFoundationEssentials", "-lCoreFoundation",
-                    "-l_FoundationICU", "-l_FoundationCollections", "-l_FoundationCShims", "-lswiftSynchronization",
-                    "-lswiftDispatch", "-ldispatch", "-lBlocksRuntime",
-                ])
+                staticFoundationLinking
             ]
         ),
 

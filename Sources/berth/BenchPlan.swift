@@ -119,7 +119,7 @@ struct BenchPlan: Sendable {
         let sent = MonotonicClock.microseconds()
         let header = try await api.tasks.create(request, metadata: api.metadata) { response in
             _ = try response.message
-            return response.metadata[stringValues: "berth-phases"].first(where: { _ in true }) ?? ""
+            return Self.phasesHeader(response.metadata)
         }
         var phases = Self.parsePhases(header)
         // From the call leaving here to berthd's handler (one host, one clock).
@@ -133,7 +133,7 @@ struct BenchPlan: Sendable {
         request.containerID = id
         let header = try await api.tasks.delete(request, metadata: api.metadata) { response in
             _ = try response.message
-            return response.metadata[stringValues: "berth-phases"].first(where: { _ in true }) ?? ""
+            return Self.phasesHeader(response.metadata)
         }
         return Self.parsePhases(header)
     }
@@ -144,9 +144,14 @@ struct BenchPlan: Sendable {
         request.containerID = id
         let header = try await api.tasks.start(request, metadata: api.metadata) { response in
             _ = try response.message
-            return response.metadata[stringValues: "berth-phases"].first(where: { _ in true }) ?? ""
+            return Self.phasesHeader(response.metadata)
         }
         return Self.parsePhases(header)
+    }
+
+    /// berthd's `berth-phases` response metadata ("" if absent).
+    static func phasesHeader(_ metadata: Metadata) -> String {
+        metadata[stringValues: "berth-phases"].first(where: { _ in true }) ?? ""
     }
 
     /// `bundle=310,shim_start=4100` → `["bundle": 310, "shim_start": 4100]`.

@@ -30,35 +30,6 @@ struct PullBenchmark {
         return directory + "/layout"
     }
 
-    /// Feeds each downloading layer into an overlayfs unpack; the unpack starts
-    /// once the sink has a channel for every layer of the image.
-    final class UnpackSink: LayerSink, Sendable {
-        let unpacker: Unpacker
-        private let state = Mutex<(layers: [Int: UnpackLayer], task: Task<Unpacker.Result, any Error>?)>(([:], nil))
-
-        init(unpacker: Unpacker) {
-            self.unpacker = unpacker
-        }
-
-        func consumer(for layer: Descriptor, index: Int, image: PulledImage) async throws -> (any LayerConsumer)? {
-            guard let diffIDs = image.config?.rootfs.diffIDs, index < diffIDs.count else { return nil }
-            let channel = ByteChannel()
-            let unpacker = self.unpacker
-            state.withLock { state in
-                state.layers[index] = UnpackLayer(descriptor: layer, diffID: diffIDs[index], channel: channel)
-                if state.layers.count == diffIDs.count {
-                    let ordered = (0..<diffIDs.count).compactMap { state.layers[$0] }
-                    state.task = Task { try await unpacker.unpack(ordered) }
-                }
-            }
-            return ByteChannelConsumer(channel: channel)
-        }
-
-        func result() async throws -> Unpacker.Result? {
-            try await state.withLock { $0.task }?.value
-        }
-    }
-
     static func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
@@ -83,7 +54,7 @@ struct PullBenchmark {
             defer { store.remove() }
             let snapshots = scratch.path + "/snapshots-\(round)"
             let snapshotter = try LocalSnapshotter(driver: .overlayfs, root: snapshots, logger: testLogger)
-            let sink = UnpackSink(unpacker: Unpacker(snapshotter: snapshotter, logger: testLogger))
+            let sink = StreamingUnpackSink(unpacker: Unpacker(snapshotter: snapshotter, logger: testLogger))
             sync()
             let clock = ContinuousClock()
             let start = clock.now
