@@ -21,26 +21,49 @@ public final class EventExchange: Sendable {
     /// One envelope as it goes out on `Events.Subscribe`.
     public typealias Envelope = Containerd_Services_Events_V1_Envelope
 
-    private struct State {
+    fileprivate struct State {
         var nextID = 0
         var subscribers: [Int: AsyncStream<Envelope>.Continuation] = [:]
-        /// The latest events with their sequence numbers (1, 2, … since
-        /// the daemon started), for subscribers that ask for history.
-        var history: [(sequence: UInt64, envelope: Envelope)] = []
+        /// The latest events with their sequence numbers, for subscribers
+        /// that ask for history. Each envelope carries its number
+        /// (``Containerd_Services_Events_V1_Envelope/berthSequence``).
+        var history: [(sequence: UInt64, envelope: Envelope, size: Int)] = []
+        /// The serialized size of `history`.
+        var historyBytes = 0
         var lastSequence: UInt64 = 0
+        /// Where each event is written before anyone sees it (nil: memory only).
+        var log: EventLog?
     }
 
     /// How many past events a subscriber can ask for (Berth extension:
     /// the `berth-events-since` header of Subscribe).
     public static let historyLimit = 4096
+    /// The most bytes of events kept for history (events from
+    /// `Events.Publish` can be large): older ones go first.
+    public static let historyByteLimit = 16 << 20
 
-    private let state = Mutex(State())
+    private let state: Mutex<State>
     private let logger: Logger
 
-    /// An exchange logging to `logger`.
-    public init(logger: Logger) {
+    /// An exchange logging to `logger`. With a `log`, numbering and history
+    /// continue from what it holds, and every event is appended to it before
+    /// it is delivered.
+    public init(logger: Logger, log: sending EventLog? = nil) {
         self.logger = logger
+        var initial = State()
+        for envelope in log?.takeLoaded().suffix(Self.historyLimit) ?? [] {
+            guard let sequence = envelope.berthSequence, sequence > initial.lastSequence else { continue }
+            let size = (try? envelope.serializedBytes() as [UInt8])?.count ?? 0
+            initial.remember(sequence, envelope, size: size)
+            initial.lastSequence = sequence
+        }
+        initial.log = log
+        state = Mutex(initial)
     }
+
+    /// The retained events, oldest first (after a restart: those of the
+    /// previous daemons that the log kept).
+    public var retained: [Envelope] { state.withLock { $0.history.map(\.envelope) } }
 
     /// Delivers `envelope` to every subscriber as it is.
     public func forward(_ envelope: Envelope) {
@@ -49,10 +72,16 @@ public final class EventExchange: Sendable {
         // Under the lock: history and live delivery keep one order.
         state.withLock { state in
             state.lastSequence += 1
-            state.history.append((state.lastSequence, envelope))
-            if state.history.count > Self.historyLimit {
-                state.history.removeFirst(state.history.count - Self.historyLimit)
+            var envelope = envelope
+            var size = 0
+            if let bytes = try? envelope.serializedBytes(sequence: state.lastSequence),
+                let numbered = try? Envelope(serializedBytes: bytes)
+            {
+                envelope = numbered
+                size = bytes.count
+                state.log?.append(bytes)
             }
+            state.remember(state.lastSequence, envelope, size: size)
             for subscriber in state.subscribers.values { subscriber.yield(envelope) }
         }
     }
@@ -91,14 +120,19 @@ public final class EventExchange: Sendable {
     ///
     /// - Parameter since: also deliver the retained events with a sequence
     ///   number above this one first (0: all retained), in order, with no
-    ///   gap or repeat before the live ones.
+    ///   gap or repeat before the live ones. A number above the last one
+    ///   means all retained.
     public func subscribe(since: UInt64? = nil) -> AsyncStream<Envelope> {
         let (stream, continuation) = AsyncStream<Envelope>.makeStream(
             bufferingPolicy: .bufferingNewest(Self.historyLimit * 2))
         let id = state.withLock { state in
             let id = state.nextID
             state.nextID += 1
-            if let since {
+            if var since {
+                // A number from beyond this log's end comes from an older
+                // one (a new state directory, e.g. after a reboot): the
+                // whole retained history is new to that subscriber.
+                if since > state.lastSequence { since = 0 }
                 for past in state.history where past.sequence > since { continuation.yield(past.envelope) }
             }
             state.subscribers[id] = continuation
@@ -153,6 +187,26 @@ public final class EventExchange: Sendable {
             guard Identifier.isValid(String(component)) else {
                 throw .invalidArgument("invalid topic component \(component): topic \(topic)")
             }
+        }
+    }
+}
+
+extension EventExchange.State {
+    /// Adds an event to the history, dropping the oldest beyond the limits
+    /// (the newest always stays).
+    mutating func remember(_ sequence: UInt64, _ envelope: EventExchange.Envelope, size: Int) {
+        history.append((sequence, envelope, size))
+        historyBytes += size
+        var drop = max(0, history.count - EventExchange.historyLimit)
+        var bytes = historyBytes
+        for index in 0..<drop { bytes -= history[index].size }
+        while bytes > EventExchange.historyByteLimit, drop < history.count - 1 {
+            bytes -= history[drop].size
+            drop += 1
+        }
+        if drop > 0 {
+            history.removeFirst(drop)
+            historyBytes = bytes
         }
     }
 }

@@ -7,7 +7,9 @@ import SwiftProtobuf
 
 /// `berth events [--filter F] [--since N] [--format json]`: berthd's events
 /// as they happen; `--since N` first replays the retained events after
-/// sequence N (Berth's `berth-events-since` extension; 0 for all).
+/// sequence N (Berth's `berth-events-since` extension; 0 for all). The JSON
+/// form carries each event's `sequence`, to resume from after a disconnect
+/// or a daemon restart.
 struct EventsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "events", abstract: "Print berthd's events until interrupted.")
@@ -79,8 +81,9 @@ struct EventsCommand: AsyncParsableCommand {
                     ?? Data("[\"\"]".utf8)
                 return String(String(decoding: data, as: UTF8.self).dropFirst().dropLast())
             }
+            let sequence = envelope.berthSequence.map { "\"sequence\":\($0)," } ?? ""
             line =
-                "{\"timestamp\":\(escaped(time)),\"namespace\":\(escaped(envelope.namespace)),"
+                "{\(sequence)\"timestamp\":\(escaped(time)),\"namespace\":\(escaped(envelope.namespace)),"
                 + "\"topic\":\(escaped(envelope.topic)),\"type\":\(escaped(envelope.event.messageName)),\"event\":\(event)}"
         }
         LogFollower.writeAll(1, Array((line + "\n").utf8)[...])

@@ -338,9 +338,14 @@ struct CLIContainerTests {
         let events = try fixture.berth(
             ["events", "--since", "0", "--filter", "namespace==cliops", "--format", "json"], stopAfter: .seconds(3))
         // events runs until interrupted: the timeout ends it.
-        let topics = events.stdout.split(separator: "\n").compactMap { line in
-            (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["topic"] as? String
+        let objects = events.stdout.split(separator: "\n").compactMap { line in
+            try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
         }
+        let topics = objects.compactMap { $0["topic"] as? String }
+        // Each carries its sequence number, rising (filtered: not contiguous).
+        let sequences = objects.compactMap { ($0["sequence"] as? NSNumber)?.uint64Value }
+        #expect(sequences.count == objects.count && !sequences.isEmpty)
+        #expect(sequences == sequences.sorted() && Set(sequences).count == sequences.count, "\(sequences)")
         for topic in [
             "/containers/create", "/tasks/create", "/tasks/start", "/tasks/paused", "/tasks/resumed", "/tasks/exit",
         ] {
