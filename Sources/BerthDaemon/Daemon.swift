@@ -10,6 +10,7 @@ import BerthUnpack
 import GRPCCore
 import GRPCNIOTransportHTTP2Posix
 import Logging
+import SwiftProtobuf
 import NIOPosix
 
 #if canImport(Glibc)
@@ -115,7 +116,11 @@ public struct Daemon: Sendable {
     }
 
     func makeServices() throws -> Services {
-        let exchange = EventExchange(logger: logger)
+        // Event numbering and history continue across restarts (the log
+        // lives in the state directory, beside the shims' journals).
+        let eventLog = try EventLog(
+            path: config.state + "/" + EventLog.fileName, retained: EventExchange.historyLimit, logger: logger)
+        let exchange = EventExchange(logger: logger, log: eventLog)
         let database = try Database(path: config.root + "/metadata/berth.db", logger: logger)
         let content = try ContentStore(root: config.root + "/content", metadata: database, logger: logger)
         let driver = LocalSnapshotter.Driver.detect(root: config.root)
@@ -186,7 +191,9 @@ public struct Daemon: Sendable {
             searchPath: ShimResolver.searchPath(daemonBinary: daemonBinary))
         return TaskManager(
             layout: RuntimeLayout(root: config.root, state: config.state), launcher: launcher, resolver: resolver,
-            logger: logger
+            logger: logger,
+            prior: PriorEvents(
+                serialized: exchange.retained.compactMap { try? $0.withoutBerthSequence.serializedBytes() })
         ) { envelope in
             var forwarded = EventExchange.Envelope()
             forwarded.timestamp = envelope.timestamp

@@ -7,11 +7,12 @@ import SwiftProtobuf
 extension DeadTask {
     static let fileName = "dead.json"
 
-    /// Writes the record into `bundle`.
-    func save(in bundle: TaskBundle) throws(RuntimeError) {
+    /// Writes the record into `bundle`. `exitOwed`: the daemon, not the
+    /// shim, publishes this exit.
+    func save(in bundle: TaskBundle, exitOwed: Bool = false) throws(RuntimeError) {
         let object: [String: Any] = [
             "pid": pid, "exit_status": exitStatus, "exit_known": exitKnown,
-            "exited_at_seconds": exitedAt.seconds, "exited_at_nanos": exitedAt.nanos,
+            "exited_at_seconds": exitedAt.seconds, "exited_at_nanos": exitedAt.nanos, "exit_owed": exitOwed,
         ]
         let data: Data
         do {
@@ -35,5 +36,13 @@ extension DeadTask {
             id: bundle.id, pid: pid, exitStatus: status,
             exitedAt: Google_Protobuf_Timestamp(seconds: seconds, nanos: nanos),
             exitKnown: (object["exit_known"] as? Bool) ?? false)
+    }
+
+    /// Whether the record in `bundle` says the daemon publishes the exit.
+    static func exitOwed(bundle: TaskBundle) -> Bool {
+        guard let data = FileManager.default.contents(atPath: bundle.path + "/" + Self.fileName),
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else { return false }
+        return (object["exit_owed"] as? Bool) ?? false
     }
 }

@@ -37,15 +37,21 @@ public final class EventGate: Sendable {
     private let publish: @Sendable (Envelope) -> Void
     private let delivered: @Sendable (TaskKey, UInt64) -> Void
     private let logger: Logger
+    /// What earlier daemons published (from the event log).
+    private let prior: PriorEvents
 
     /// A gate that hands envelopes to `publish` and reports each delivered
     /// sequence to `delivered` (which acknowledges it to the shim).
+    /// `prior` holds what earlier daemons published: a shim's replay of one
+    /// of those events is acknowledged but not published again.
     public init(
         logger: Logger,
+        prior: PriorEvents = PriorEvents(),
         publish: @escaping @Sendable (Envelope) -> Void,
         delivered: @escaping @Sendable (TaskKey, UInt64) -> Void = { _, _ in }
     ) {
         self.logger = logger
+        self.prior = prior
         self.publish = publish
         self.delivered = delivered
     }
@@ -56,10 +62,11 @@ public final class EventGate: Sendable {
     @discardableResult
     public func forward(_ envelope: Envelope, taskID: String?, sequence: UInt64?) -> Bool {
         let exitKey = Self.initExit(envelope)
+        let published = prior.contains(envelope)
         guard let taskID, let sequence else {
             if let exitKey { _ = state.withLock { $0.exited.insert(exitKey) } }
-            publish(envelope)
-            return true
+            if !published { publish(envelope) }
+            return !published
         }
         let key = TaskKey(namespace: envelope.namespace, id: taskID)
         let outcome: Outcome = state.withLock { state in
@@ -77,20 +84,27 @@ public final class EventGate: Sendable {
             guard sequence > state.delivered[key, default: 0] else { return .duplicate }
             state.delivered[key] = sequence
             if let exitKey { state.exited.insert(exitKey) }
+            // Published by an earlier daemon, which died before it could
+            // acknowledge it: acknowledge it now, without a second copy.
+            guard !published else { return .publishedBefore }
             publish(envelope)
             return .published
         }
         switch outcome {
         case .published: delivered(key, sequence)
+        case .publishedBefore:
+            logger.debug(
+                "event published by an earlier daemon", metadata: ["task": "\(key)", "sequence": "\(sequence)"])
+            delivered(key, sequence)
         case .previousTask: break
         case .duplicate:
             logger.debug("duplicate event dropped", metadata: ["task": "\(key)", "sequence": "\(sequence)"])
         }
-        return outcome != .duplicate
+        return outcome == .published || outcome == .previousTask
     }
 
     private enum Outcome {
-        case published, previousTask, duplicate
+        case published, publishedBefore, previousTask, duplicate
     }
 
     /// Publishes an event the daemon makes itself (a dead shim's exit or
@@ -109,6 +123,15 @@ public final class EventGate: Sendable {
     /// was created.
     public func exitPublished(_ key: TaskKey) -> Bool {
         state.withLock { $0.exited.contains(key) }
+    }
+
+    /// Whether the init exit of `key` has been published by this daemon
+    /// since its task was created, or is the exit of `pid` at `exitedAt`
+    /// that an earlier daemon published.
+    public func exitPublished(_ key: TaskKey, pid: UInt32, exitedAt: Google_Protobuf_Timestamp) -> Bool {
+        exitPublished(key)
+            || prior.exits.contains(
+                PriorEvents.Exit(namespace: key.namespace, containerID: key.id, pid: pid, exitedAt: exitedAt))
     }
 
     /// Forgets `key` (a new task with that id starts numbering at 1);
@@ -135,7 +158,7 @@ public final class EventGate: Sendable {
         return TaskKey(namespace: envelope.namespace, id: exit.containerID)
     }
 
-    static func now() -> Google_Protobuf_Timestamp {
+    public static func now() -> Google_Protobuf_Timestamp {
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)
         return Google_Protobuf_Timestamp(seconds: Int64(spec.tv_sec), nanos: Int32(spec.tv_nsec))

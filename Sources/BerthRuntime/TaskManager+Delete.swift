@@ -150,15 +150,7 @@ extension TaskManager {
             logger.warning(
                 "no exit status was stored; reporting 137 (exit status unknown)", metadata: ["task": "\(key)"])
         }
-        if !gate.exitPublished(key) {
-            var event = Containerd_Events_TaskExit()
-            event.containerID = bundle.id
-            event.id = bundle.id
-            event.pid = dead.pid
-            event.exitStatus = dead.exitStatus
-            event.exitedAt = dead.exitedAt
-            gate.publishOwn(namespace: bundle.namespace, event: event)
-        }
+        let owed = !gate.exitPublished(key, pid: dead.pid, exitedAt: dead.exitedAt)
         // containerd leaves a dead shim's socket behind; Berth removes it.
         if let address = bundle.address() {
             unlink(ShimConnection.socketPath(address))
@@ -166,13 +158,32 @@ extension TaskManager {
         }
         // The bundle stays, reduced to the record of the exit, until
         // Tasks.Delete: a restarted daemon still reports the task stopped.
+        // The record comes first and says whether the exit is the daemon's
+        // to publish: a daemon killed in between publishes it at its start
+        // (once: the exit's identity is then in the event log).
         do {
-            try dead.save(in: bundle)
+            try dead.save(in: bundle, exitOwed: owed)
         } catch {
             logger.warning("cannot record the dead task: \(error.message)", metadata: ["task": "\(key)"])
             bundle.remove()
         }
+        if owed { publishExit(dead, bundle: bundle) }
         return dead
+    }
+
+    /// Publishes the init exit of a task whose shim died without
+    /// publishing it, then clears the debt in its record (the event log
+    /// keeps the exit only so long).
+    func publishExit(_ dead: DeadTask, bundle: TaskBundle) {
+        defer { try? dead.save(in: bundle, exitOwed: false) }
+        let namespace = bundle.namespace
+        var event = Containerd_Events_TaskExit()
+        event.containerID = dead.id
+        event.id = dead.id
+        event.pid = dead.pid
+        event.exitStatus = dead.exitStatus
+        event.exitedAt = dead.exitedAt
+        gate.publishOwn(namespace: namespace, event: event)
     }
 }
 

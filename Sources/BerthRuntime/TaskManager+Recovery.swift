@@ -41,6 +41,10 @@ extension TaskManager {
         logger[metadataKey: "task"] = "\(key)"
         if let dead = DeadTask(bundle: bundle) {
             entries[key] = .dead(dead)
+            // A daemon that died between recording the exit and publishing it.
+            if DeadTask.exitOwed(bundle: bundle), !gate.exitPublished(key, pid: dead.pid, exitedAt: dead.exitedAt) {
+                publishExit(dead, bundle: bundle)
+            }
             return true
         }
         let binary = bundle.shimBinary()

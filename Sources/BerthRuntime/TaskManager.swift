@@ -20,12 +20,14 @@ public actor TaskManager {
     var cleanups: [TaskKey: Task<DeadTask, Never>] = [:]
 
     /// A manager over `layout`, starting shims with `launcher` and
-    /// publishing through `publish`.
+    /// publishing through `publish`. `prior` holds the task events that
+    /// earlier daemons published (see ``PriorEvents``).
     public init(
         layout: RuntimeLayout,
         launcher: ShimLauncher,
         resolver: ShimResolver,
         logger: Logger,
+        prior: PriorEvents = PriorEvents(),
         publish: @escaping @Sendable (EventGate.Envelope) -> Void
     ) {
         self.layout = layout
@@ -33,7 +35,7 @@ public actor TaskManager {
         self.resolver = resolver
         self.logger = logger
         let acknowledger = Acknowledger()
-        self.gate = EventGate(logger: logger, publish: publish) { key, sequence in
+        self.gate = EventGate(logger: logger, prior: prior, publish: publish) { key, sequence in
             acknowledger.acknowledge(key, sequence)
         }
         acknowledger.manager = self

@@ -48,8 +48,10 @@ struct DaemonTortureTests {
         var containers: [String: Expected] = [:]
         var next = 0
         var faults = (daemon: 0, shim: 0)
-        var subscriber = try EventLog(daemon: daemon, namespace: ns)
-        var sessions: [EventLog] = []
+        // Each daemon session's subscriber resumes where the previous one
+        // stopped (`berth-events-since`), as a client would.
+        var subscriber = try SessionEvents(daemon: daemon, namespace: ns, since: 0)
+        var sessions: [SessionEvents] = []
         // Pulls from a loopback registry, when one can be run here.
         let registry = PullFixture.unavailableReason == nil ? try await RegistryFixture.start() : nil
         defer { registry?.stop() }
@@ -120,7 +122,8 @@ struct DaemonTortureTests {
                 faults.daemon += 1
                 try await Task.sleep(for: .milliseconds(Int(random.next(1500))))
                 try daemon.start()
-                subscriber = try EventLog(daemon: daemon, namespace: ns)
+                subscriber = try SessionEvents(
+                    daemon: daemon, namespace: ns, since: sessions.last?.lastSequence ?? 0)
                 try await Self.checkStates(daemon, containers, step: step)
             }
         }
@@ -142,6 +145,12 @@ struct DaemonTortureTests {
         try await Task.sleep(for: .milliseconds(500))
         sessions.append(subscriber)
         subscriber.stop()
+        // Every event, not only exits: the sessions together saw 1, 2, …, N,
+        // each once, in order (nothing lost, nothing repeated).
+        let sequences = sessions.flatMap(\.sequences)
+        #expect(!sequences.isEmpty)
+        #expect(
+            sequences == Array(1...UInt64(max(sequences.count, 1))), "event sequence numbers: \(Self.gaps(sequences))")
         var exits: [String: [UInt32]] = [:]
         for session in sessions {
             for exit in session.initExits() { exits[exit.containerID, default: []].append(exit.exitStatus) }
@@ -197,7 +206,8 @@ struct DaemonTortureTests {
         print(
             "torture: \(Self.operations) operations, \(pulls) pulls, \(removing.count) auto-removed, "
                 + "\(faults.daemon) berthd kills, "
-                + "\(faults.shim) shim kills, seed \(Self.seed)")
+                + "\(faults.shim) shim kills, \(sequences.count) events over \(sessions.count) sessions, "
+                + "seed \(Self.seed)")
     }
 
     /// berthd's children that exited and were not reaped.
@@ -219,6 +229,21 @@ struct DaemonTortureTests {
 
     /// Every container's task, as berthd reports it, matches the model; no
     /// exit status is invented.
+    /// Where `sequences` departs from 1, 2, 3, …: repeats and gaps.
+    static func gaps(_ sequences: [UInt64]) -> String {
+        var notes: [String] = []
+        var expected: UInt64 = 1
+        for sequence in sequences {
+            if sequence < expected {
+                notes.append("\(sequence) again")
+            } else if sequence > expected {
+                notes.append("\(expected)...\(sequence - 1) missing")
+            }
+            expected = max(expected, sequence + 1)
+        }
+        return notes.isEmpty ? "in order" : notes.joined(separator: ", ")
+    }
+
     static func checkStates(_ daemon: DaemonHarness, _ containers: [String: Expected], step: Int) async throws {
         let tasks = try await TaskList.get(daemon, namespace: namespace)
         let listed = Set(
@@ -260,13 +285,16 @@ enum TaskList {
     }
 }
 
-/// One daemon session's events, from its start (`berth-events-since: 0`).
-final class EventLog: Sendable {
+/// One daemon session's events, from the event after `since` (the last
+/// one the previous session saw).
+final class SessionEvents: Sendable {
     private let collected = CollectedEvents()
     private let task: Task<Void, Never>
+    let since: UInt64
 
-    init(daemon: DaemonHarness, namespace: String) throws {
-        let metadata: Metadata = ["containerd-namespace": "\(namespace)", "berth-events-since": "0"]
+    init(daemon: DaemonHarness, namespace: String, since: UInt64) throws {
+        self.since = since
+        let metadata: Metadata = ["containerd-namespace": "\(namespace)", "berth-events-since": "\(since)"]
         let transport = try HTTP2ClientTransport.Posix(
             target: .unixDomainSocket(path: daemon.address), transportSecurity: .plaintext)
         let collected = self.collected
@@ -295,6 +323,15 @@ final class EventLog: Sendable {
         }
         task.cancel()
     }
+
+    /// Every envelope seen, in arrival order.
+    var envelopes: [Containerd_Services_Events_V1_Envelope] { collected.all }
+
+    /// The sequence number of the last event seen (`since` if none).
+    var lastSequence: UInt64 { collected.all.compactMap(\.berthSequence).max() ?? since }
+
+    /// The sequence numbers of the events seen, in arrival order.
+    var sequences: [UInt64] { collected.all.map { $0.berthSequence ?? 0 } }
 
     /// The init exits seen (exec exits have another `id`).
     func initExits() -> [Containerd_Events_TaskExit] {

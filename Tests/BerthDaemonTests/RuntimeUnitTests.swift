@@ -13,9 +13,9 @@ struct RuntimeUnitTests {
         let published = Mutex<[String]>([])
         let acknowledged = Mutex<[UInt64]>([])
 
-        func gate() -> EventGate {
+        func gate(prior: PriorEvents = PriorEvents()) -> EventGate {
             EventGate(
-                logger: Logger(label: "test"),
+                logger: Logger(label: "test"), prior: prior,
                 publish: { envelope in self.published.withLock { $0.append(envelope.topic) } },
                 delivered: { _, sequence in self.acknowledged.withLock { $0.append(sequence) } })
         }
@@ -55,6 +55,58 @@ struct RuntimeUnitTests {
         #expect(!gate.exitPublished(TaskKey(namespace: "ns", id: "c")))
         gate.forward(try Self.envelope(Self.exit("c")), taskID: nil, sequence: nil)
         #expect(gate.exitPublished(TaskKey(namespace: "ns", id: "c")), "other shims' exits count too")
+    }
+
+    /// A restarted daemon: its log says which task events went out before
+    /// the previous daemon died. Their replay is acknowledged, not published.
+    @Test func aReplayOfWhatAnEarlierDaemonPublishedIsAcknowledgedOnly() throws {
+        var start = Containerd_Events_TaskStart()
+        start.containerID = "c"
+        start.pid = 41
+        var exit = Self.exit("c", status: 3)
+        exit.pid = 41
+        exit.exitedAt = Google_Protobuf_Timestamp(seconds: 5, nanos: 6)
+        let startEnvelope = try Self.envelope(start)
+        let exitEnvelope = try Self.envelope(exit)
+        // The earlier daemon published the start only.
+        let prior = PriorEvents(serialized: [try startEnvelope.serializedBytes()])
+        #expect(prior.count == 1)
+        let recorder = Recorder()
+        let gate = recorder.gate(prior: prior)
+        #expect(!gate.forward(startEnvelope, taskID: "c", sequence: 1), "published before")
+        #expect(gate.forward(exitEnvelope, taskID: "c", sequence: 2))
+        #expect(recorder.published.withLock { $0 } == ["/tasks/exit"])
+        #expect(recorder.acknowledged.withLock { $0 } == [1, 2], "both leave the shim's journal")
+
+        // An event stamped after the daemon started is never a prior one.
+        let late = PriorEvents(
+            serialized: [try startEnvelope.serializedBytes()], now: Google_Protobuf_Timestamp(seconds: 1))
+        let fresh = Recorder()
+        #expect(fresh.gate(prior: late).forward(startEnvelope, taskID: "c", sequence: 1))
+    }
+
+    /// An exit an earlier daemon published is known by its identity, so a
+    /// dead shim's exit is not published a second time by the daemon.
+    @Test func anExitPublishedBeforeIsKnownByItsIdentity() throws {
+        var exit = Self.exit("c", status: 3)
+        exit.pid = 41
+        exit.exitedAt = Google_Protobuf_Timestamp(seconds: 5, nanos: 6)
+        var exec = Self.exit("c", exec: "e", status: 1)
+        exec.pid = 42
+        let prior = PriorEvents(serialized: [
+            try Self.envelope(exit).serializedBytes(), try Self.envelope(exec).serializedBytes(),
+        ])
+        let gate = Recorder().gate(prior: prior)
+        let key = TaskKey(namespace: "ns", id: "c")
+        #expect(gate.exitPublished(key, pid: 41, exitedAt: Google_Protobuf_Timestamp(seconds: 5, nanos: 6)))
+        #expect(
+            !gate.exitPublished(key, pid: 41, exitedAt: Google_Protobuf_Timestamp(seconds: 5, nanos: 7)), "another exit"
+        )
+        #expect(
+            !gate.exitPublished(key, pid: 42, exitedAt: Google_Protobuf_Timestamp()), "an exec's exit is not the init's"
+        )
+        #expect(!gate.exitPublished(TaskKey(namespace: "other", id: "c"), pid: 41, exitedAt: exit.exitedAt))
+        #expect(!gate.exitPublished(key), "this daemon published nothing")
     }
 
     @Test func resetStartsANewTaskAtOne() throws {
