@@ -25,9 +25,10 @@ public final class EventExchange: Sendable {
         var nextID = 0
         var subscribers: [Int: AsyncStream<Envelope>.Continuation] = [:]
         /// The latest events with their sequence numbers, for subscribers
-        /// that ask for history. Each envelope carries its number
+        /// that ask for history: serialized (one allocation each, decoded
+        /// only for such a subscriber), each carrying its number
         /// (``Containerd_Services_Events_V1_Envelope/berthSequence``).
-        var history: [(sequence: UInt64, envelope: Envelope, size: Int)] = []
+        var history: [(sequence: UInt64, bytes: [UInt8])] = []
         /// The serialized size of `history`.
         var historyBytes = 0
         var lastSequence: UInt64 = 0
@@ -51,10 +52,11 @@ public final class EventExchange: Sendable {
     public init(logger: Logger, log: sending EventLog? = nil) {
         self.logger = logger
         var initial = State()
-        for envelope in log?.takeLoaded().suffix(Self.historyLimit) ?? [] {
-            guard let sequence = envelope.berthSequence, sequence > initial.lastSequence else { continue }
-            let size = (try? envelope.serializedBytes() as [UInt8])?.count ?? 0
-            initial.remember(sequence, envelope, size: size)
+        for bytes in log?.takeLoaded().suffix(Self.historyLimit) ?? [] {
+            guard let sequence = (try? Envelope(serializedBytes: bytes))?.berthSequence,
+                sequence > initial.lastSequence
+            else { continue }
+            initial.remember(sequence, bytes)
             initial.lastSequence = sequence
         }
         initial.log = log
@@ -63,7 +65,9 @@ public final class EventExchange: Sendable {
 
     /// The retained events, oldest first (after a restart: those of the
     /// previous daemons that the log kept).
-    public var retained: [Envelope] { state.withLock { $0.history.map(\.envelope) } }
+    public var retained: [Envelope] {
+        state.withLock { $0.history.compactMap { try? Envelope(serializedBytes: $0.bytes) } }
+    }
 
     /// Delivers `envelope` to every subscriber as it is.
     public func forward(_ envelope: Envelope) {
@@ -73,15 +77,13 @@ public final class EventExchange: Sendable {
         state.withLock { state in
             state.lastSequence += 1
             var envelope = envelope
-            var size = 0
             if let bytes = try? envelope.serializedBytes(sequence: state.lastSequence),
                 let numbered = try? Envelope(serializedBytes: bytes)
             {
                 envelope = numbered
-                size = bytes.count
                 state.log?.append(bytes)
+                state.remember(state.lastSequence, bytes)
             }
-            state.remember(state.lastSequence, envelope, size: size)
             for subscriber in state.subscribers.values { subscriber.yield(envelope) }
         }
     }
@@ -133,7 +135,9 @@ public final class EventExchange: Sendable {
                 // one (a new state directory, e.g. after a reboot): the
                 // whole retained history is new to that subscriber.
                 if since > state.lastSequence { since = 0 }
-                for past in state.history where past.sequence > since { continuation.yield(past.envelope) }
+                for past in state.history where past.sequence > since {
+                    if let envelope = try? Envelope(serializedBytes: past.bytes) { continuation.yield(envelope) }
+                }
             }
             state.subscribers[id] = continuation
             return id
@@ -194,14 +198,14 @@ public final class EventExchange: Sendable {
 extension EventExchange.State {
     /// Adds an event to the history, dropping the oldest beyond the limits
     /// (the newest always stays).
-    mutating func remember(_ sequence: UInt64, _ envelope: EventExchange.Envelope, size: Int) {
-        history.append((sequence, envelope, size))
-        historyBytes += size
+    mutating func remember(_ sequence: UInt64, _ serialized: [UInt8]) {
+        history.append((sequence, serialized))
+        historyBytes += serialized.count
         var drop = max(0, history.count - EventExchange.historyLimit)
         var bytes = historyBytes
-        for index in 0..<drop { bytes -= history[index].size }
+        for index in 0..<drop { bytes -= history[index].bytes.count }
         while bytes > EventExchange.historyByteLimit, drop < history.count - 1 {
-            bytes -= history[drop].size
+            bytes -= history[drop].bytes.count
             drop += 1
         }
         if drop > 0 {

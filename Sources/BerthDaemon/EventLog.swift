@@ -19,8 +19,8 @@ import SwiftProtobuf
 /// subscriber sees the event. There is no fsync: the log lives in the state
 /// directory, beside the shims' journals, and like them it survives a
 /// crash of berthd, not of the host (after which no container is left
-/// either). When the file holds twice ``retained`` records, it is rewritten
-/// with the newest ``retained``.
+/// either). When the file holds twice ``retained`` records (or
+/// ``maximumBytes``), it is rewritten with the newest ``retained``.
 ///
 /// Not thread-safe: ``EventExchange`` calls it under its lock.
 public final class EventLog {
@@ -36,12 +36,15 @@ public final class EventLog {
     public let path: String
     /// How many records a rewrite keeps.
     public let retained: Int
-    /// The envelopes found at open, oldest first, each with its sequence
-    /// (until ``takeLoaded()``).
-    public private(set) var loaded: [Containerd_Services_Events_V1_Envelope] = []
+    /// The records found at open (envelope bytes, each with its sequence),
+    /// oldest first, until ``takeLoaded()``.
+    public private(set) var loaded: [[UInt8]] = []
     private let logger: Logger
     private var descriptor: Int32 = -1
-    private var count = 0
+    /// Where each record in the file starts (its length prefix), and where
+    /// the last one ends: compaction copies a suffix without reading it
+    /// into memory.
+    private var starts: [Int] = []
     private var size = 0
 
     /// Opens (or creates) the log at `path`. A torn or damaged tail, which
@@ -52,10 +55,8 @@ public final class EventLog {
         self.logger = logger
         let data = Self.read(path)
         let (records, end) = Self.records(in: data)
-        loaded = Self.newest(records, retained: retained).compactMap {
-            try? Containerd_Services_Events_V1_Envelope(serializedBytes: data[$0])
-        }
-        count = records.count
+        loaded = Self.newest(records, retained: retained).map { Array(data[$0]) }
+        starts = records.map { $0.lowerBound - 4 }
         size = end
         do {
             descriptor = try Descriptor.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, mode: 0o600)
@@ -72,9 +73,9 @@ public final class EventLog {
         }
     }
 
-    /// Hands over the envelopes found at open and forgets them (the
+    /// Hands over the records found at open and forgets them (the
     /// exchange keeps them as its history; one copy is enough).
-    public func takeLoaded() -> [Containerd_Services_Events_V1_Envelope] {
+    public func takeLoaded() -> [[UInt8]] {
         defer { loaded = [] }
         return loaded
     }
@@ -89,29 +90,62 @@ public final class EventLog {
         record += bytes
         do {
             try Descriptor.writeAll(descriptor, record)
-            count += 1
+            starts.append(size)
             size += record.count
         } catch {
             logger.warning("cannot append to the event log", metadata: ["error": "\(error)"])
         }
-        if count >= retained * 2 || size >= Self.maximumBytes { compact() }
+        if starts.count >= retained * 2 || size >= Self.maximumBytes { compact() }
     }
 
-    /// Rewrites the file with its newest records (see ``newest(_:retained:)``).
+    /// Rewrites the file with its newest records (see ``newest(_:retained:)``),
+    /// copied through a small buffer.
     private func compact() {
-        let data = Self.read(path)
-        let (records, end) = Self.records(in: data)
-        let kept = Self.newest(records, retained: retained)
+        let ranges = starts.indices.map { index in
+            (starts[index] + 4)..<(index + 1 < starts.count ? starts[index + 1] : size)
+        }
+        let kept = Self.newest(ranges, retained: retained)
         guard let first = kept.first else { return }
+        let from = first.lowerBound - 4
+        let temporary = FileSystem.directoryName(path) + "/." + FileSystem.baseName(path) + ".tmp"
         do {
-            try FileSystem.writeAtomically(path, data[(first.lowerBound - 4)..<end], mode: 0o600, durable: false)
+            try Self.copy(path, from: from, length: size - from, to: temporary)
+            try FileSystem.rename(temporary, path)
             let fresh = try Descriptor.open(path, O_WRONLY | O_APPEND | O_CLOEXEC, mode: 0o600)
             Descriptor.close(descriptor)
             descriptor = fresh
-            count = kept.count
-            size = end - (first.lowerBound - 4)
+            starts = kept.map { $0.lowerBound - 4 - from }
+            size -= from
         } catch {
+            FileSystem.remove(temporary)
             logger.warning("cannot compact the event log", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Copies `length` bytes of `source` from offset `from` into a new file
+    /// `destination` (not fsynced: see the type's comment).
+    static func copy(_ source: String, from: Int, length: Int, to destination: String) throws(SystemError) {
+        let input = try Descriptor.open(source, O_RDONLY | O_CLOEXEC)
+        defer { Descriptor.close(input) }
+        let output = try Descriptor.open(destination, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode: 0o600)
+        defer { Descriptor.close(output) }
+        guard lseek(input, off_t(from), SEEK_SET) == off_t(from) else {
+            throw SystemError(call: "lseek(\(source))", errno: errno)
+        }
+        var buffer = [UInt8](repeating: 0, count: 64 << 10)
+        var left = length
+        while left > 0 {
+            let outcome = buffer.withUnsafeMutableBytes { raw in
+                Result { () throws(SystemError) -> IOResult in
+                    try Descriptor.read(
+                        input, into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<min(left, raw.count)]))
+                }
+            }
+            guard case .transferred(let count) = try outcome.get(), count > 0 else {
+                throw SystemError(call: "read(\(source))", errno: EIO)
+            }
+            try Descriptor.writeAll(output, buffer[0..<count])
+            left -= count
         }
     }
 
