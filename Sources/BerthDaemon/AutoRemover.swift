@@ -37,14 +37,26 @@ struct AutoRemover: Sendable {
 
     /// Subscribes to exits now (so none is missed between the sweep and
     /// the first event), then consumes them until the exchange shuts down.
+    /// If it falls so far behind that the exchange ends its stream, it
+    /// resumes after the last event it saw.
     func start() -> Task<Void, Never> {
-        let exits = exchange.subscribe()
+        let first = exchange.subscribe()
+        let exchange = self.exchange
         return Task {
-            for await envelope in exits where envelope.topic == Containerd_Events_TaskExit.topic {
-                guard let exit = try? Containerd_Events_TaskExit(serializedBytes: envelope.event.value),
-                    exit.id.isEmpty || exit.id == exit.containerID
-                else { continue }
-                await removeIfLabelled(namespace: envelope.namespace, id: exit.containerID)
+            var events = first
+            var last = exchange.lastSequence
+            while true {
+                for await envelope in events {
+                    last = envelope.berthSequence ?? last
+                    guard envelope.topic == Containerd_Events_TaskExit.topic,
+                        let exit = try? Containerd_Events_TaskExit(serializedBytes: envelope.event.value),
+                        exit.id.isEmpty || exit.id == exit.containerID
+                    else { continue }
+                    await removeIfLabelled(namespace: envelope.namespace, id: exit.containerID)
+                }
+                guard !exchange.isShutDown, !Task.isCancelled else { return }
+                logger.warning("auto-remove fell behind the events; resuming", metadata: ["after": "\(last)"])
+                events = exchange.subscribe(since: last)
             }
         }
     }

@@ -14,9 +14,12 @@ import Synchronization
 /// The daemon's event bus: services and shims publish envelopes; every
 /// subscriber gets each one, in order, and filters it itself.
 ///
-/// Subscribers are never ended by the exchange (ctr prints `ctr: EOF` and
-/// exits 1 when a Subscribe stream ends): only ``shutdown()`` or the
-/// subscriber going away ends a stream.
+/// The exchange ends a subscription in two cases only (ctr prints
+/// `ctr: EOF` and exits 1 when a Subscribe stream ends): at ``shutdown()``,
+/// and when a subscriber has left ``subscriberBuffer`` events unread. That
+/// subscriber then gets every buffered event and the end of the stream,
+/// never a gap: it can resume after the last number it saw
+/// (`berth-events-since`).
 public final class EventExchange: Sendable {
     /// One envelope as it goes out on `Events.Subscribe`.
     public typealias Envelope = Containerd_Services_Events_V1_Envelope
@@ -34,6 +37,7 @@ public final class EventExchange: Sendable {
         var lastSequence: UInt64 = 0
         /// Where each event is written before anyone sees it (nil: memory only).
         var log: EventLog?
+        var isShutDown = false
     }
 
     /// How many past events a subscriber can ask for (Berth extension:
@@ -42,6 +46,8 @@ public final class EventExchange: Sendable {
     /// The most bytes of events kept for history (events from
     /// `Events.Publish` can be large): older ones go first.
     public static let historyByteLimit = 16 << 20
+    /// How many events may wait unread for one subscriber.
+    public static let subscriberBuffer = historyLimit * 2
 
     private let state: Mutex<State>
     private let logger: Logger
@@ -74,7 +80,7 @@ public final class EventExchange: Sendable {
         logger.debug(
             "event", metadata: ["topic": "\(envelope.topic)", "namespace": "\(envelope.namespace)"])
         // Under the lock: history and live delivery keep one order.
-        state.withLock { state in
+        let behind = state.withLock { state -> [AsyncStream<Envelope>.Continuation] in
             state.lastSequence += 1
             var envelope = envelope
             if let bytes = try? envelope.serializedBytes(sequence: state.lastSequence),
@@ -84,7 +90,19 @@ public final class EventExchange: Sendable {
                 state.log?.append(bytes)
                 state.remember(state.lastSequence, bytes)
             }
-            for subscriber in state.subscribers.values { subscriber.yield(envelope) }
+            var behind: [AsyncStream<Envelope>.Continuation] = []
+            for (id, subscriber) in state.subscribers {
+                guard case .dropped = subscriber.yield(envelope) else { continue }
+                // Too far behind: end it rather than skip events.
+                state.subscribers[id] = nil
+                behind.append(subscriber)
+            }
+            return behind
+        }
+        // Outside the lock: finishing runs the stream's termination handler.
+        for subscriber in behind {
+            logger.warning("an event subscriber left \(Self.subscriberBuffer) events unread; ending its stream")
+            subscriber.finish()
         }
     }
 
@@ -126,8 +144,12 @@ public final class EventExchange: Sendable {
     ///   means all retained.
     public func subscribe(since: UInt64? = nil) -> AsyncStream<Envelope> {
         let (stream, continuation) = AsyncStream<Envelope>.makeStream(
-            bufferingPolicy: .bufferingNewest(Self.historyLimit * 2))
-        let id = state.withLock { state in
+            bufferingPolicy: .bufferingOldest(Self.subscriberBuffer))
+        let id = state.withLock { state -> Int? in
+            guard !state.isShutDown else {
+                continuation.finish()
+                return nil
+            }
             let id = state.nextID
             state.nextID += 1
             if var since {
@@ -142,11 +164,16 @@ public final class EventExchange: Sendable {
             state.subscribers[id] = continuation
             return id
         }
-        continuation.onTermination = { [weak self] _ in
-            _ = self?.state.withLock { $0.subscribers.removeValue(forKey: id) }
+        if let id {
+            continuation.onTermination = { [weak self] _ in
+                _ = self?.state.withLock { $0.subscribers.removeValue(forKey: id) }
+            }
         }
         return stream
     }
+
+    /// Whether ``shutdown()`` was called: subscriptions then end at once.
+    public var isShutDown: Bool { state.withLock { $0.isShutDown } }
 
     /// The number of live subscriptions.
     public var subscriberCount: Int { state.withLock { $0.subscribers.count } }
@@ -154,6 +181,7 @@ public final class EventExchange: Sendable {
     /// Ends every subscription (daemon shutdown).
     public func shutdown() {
         let subscribers = state.withLock { state in
+            state.isShutDown = true
             defer { state.subscribers.removeAll() }
             return Array(state.subscribers.values)
         }

@@ -112,6 +112,26 @@ struct EventLogTests {
         #expect(try Self.exchange(directory).lastSequence == 40)
     }
 
+    /// A subscriber that stops reading is ended once its buffer is full,
+    /// after every buffered event and with no gap; it resumes from its
+    /// last number and misses nothing.
+    @Test func aSubscriberTooFarBehindIsEndedWithoutAGapAndResumes() async throws {
+        let exchange = EventExchange(logger: Self.logger)
+        let stream = exchange.subscribe()
+        let total = EventExchange.subscriberBuffer + 5
+        for index in 0..<total { try Self.publish(exchange, "e\(index)") }
+        #expect(exchange.subscriberCount == 0, "ended")
+        var seen: [UInt64] = []
+        for await envelope in stream { seen.append(envelope.berthSequence ?? 0) }
+        #expect(seen == Array(1...UInt64(EventExchange.subscriberBuffer)))
+        let resumed = await Self.replay(exchange, since: seen.last ?? 0)
+        #expect(resumed.map(\.sequence) == Array((UInt64(EventExchange.subscriberBuffer) + 1)...UInt64(total)))
+        exchange.shutdown()
+        var ended = true
+        for await _ in exchange.subscribe() { ended = false }
+        #expect(ended, "a subscription after shutdown ends at once")
+    }
+
     @Test func theSequenceTravelsAsAFieldContainerdClientsSkip() throws {
         var envelope = Containerd_Services_Events_V1_Envelope()
         envelope.namespace = "ns"
