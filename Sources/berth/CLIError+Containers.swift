@@ -25,4 +25,19 @@ extension ParsableCommand {
             }
         }
     }
+
+    /// Runs `body` for each container named, as Docker's `rm`, `stop` and
+    /// `kill` do: a failure is reported and the next one is still tried;
+    /// the command then exits with the last failure's status.
+    func forEachContainer(_ references: [String], _ body: (String) async throws -> Void) async throws {
+        var failure: ExitCode?
+        for reference in references {
+            do {
+                try await reportingContainerErrors { try await body(reference) }
+            } catch let exit as ExitCode {
+                failure = exit
+            }
+        }
+        if let failure { throw failure }
+    }
 }

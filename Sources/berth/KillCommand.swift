@@ -18,20 +18,21 @@ struct KillCommand: AsyncParsableCommand {
     var containers: [String]
 
     func run() async throws {
-        try await reportingContainerErrors {
-            guard let number = Signals.parse(signal) else {
+        guard let number = Signals.parse(signal) else {
+            try await reportingContainerErrors {
                 throw CLIError(description: "invalid signal \"\(signal)\"", exitCode: CLIError.daemonExitCode)
             }
-            for reference in containers {
-                try await client.client.containers { api in
-                    let container = try await api.container(reference)
-                    guard let task = try await api.task(container.id), task.status != .stopped else {
-                        throw CLIError(description: "container \(reference) is not running", exitCode: 1)
-                    }
-                    try await api.kill(container.id, signal: number)
+            return
+        }
+        try await forEachContainer(containers) { reference in
+            try await client.client.containers { api in
+                let container = try await api.container(reference)
+                guard let task = try await api.task(container.id), task.status != .stopped else {
+                    throw CLIError(description: "container \(reference) is not running", exitCode: 1)
                 }
-                print(reference)
+                try await api.kill(container.id, signal: number)
             }
+            print(reference)
         }
     }
 }

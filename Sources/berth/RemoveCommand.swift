@@ -18,27 +18,25 @@ struct RemoveCommand: AsyncParsableCommand {
     var containers: [String]
 
     func run() async throws {
-        try await reportingContainerErrors {
-            let force = self.force
-            for reference in containers {
-                try await client.client.containers { api in
-                    let container = try await api.container(reference)
-                    if let task = try await api.task(container.id) {
-                        if task.status != .stopped && task.status != .created {
-                            guard force else {
-                                throw CLIError(
-                                    description:
-                                        "cannot remove container \(reference): it is \(ContainerStatus.word(task.status)); stop it first or use -f",
-                                    exitCode: 1)
-                            }
-                            try await StopCommand.stop(api: api, container: container, timeout: .zero)
+        let force = self.force
+        try await forEachContainer(containers) { reference in
+            try await client.client.containers { api in
+                let container = try await api.container(reference)
+                if let task = try await api.task(container.id) {
+                    if task.status != .stopped && task.status != .created {
+                        guard force else {
+                            throw CLIError(
+                                description:
+                                    "cannot remove container \(reference): it is \(ContainerStatus.word(task.status)); stop it first or use -f",
+                                exitCode: 1)
                         }
-                        try await api.deleteTask(container.id)
+                        try await StopCommand.stop(api: api, container: container, timeout: .zero)
                     }
-                    try await api.removeContainer(container)
+                    try await api.deleteTask(container.id)
                 }
-                print(reference)
+                try await api.removeContainer(container)
             }
+            print(reference)
         }
     }
 }

@@ -20,15 +20,13 @@ struct StopCommand: AsyncParsableCommand {
     var containers: [String]
 
     func run() async throws {
-        try await reportingContainerErrors {
-            let time = self.time
-            for reference in containers {
-                try await client.client.containers { api in
-                    let container = try await api.container(reference)
-                    try await Self.stop(api: api, container: container, timeout: .seconds(max(0, time)))
-                }
-                print(reference)
+        let time = self.time
+        try await forEachContainer(containers) { reference in
+            try await client.client.containers { api in
+                let container = try await api.container(reference)
+                try await Self.stop(api: api, container: container, timeout: .seconds(max(0, time)))
             }
+            print(reference)
         }
     }
 

@@ -278,6 +278,24 @@ struct CLIContainerTests {
         #expect(tty.stdout.contains("/dev/pts/"), "\(tty.stdout)")
     }
 
+    /// As in Docker, `rm` (like `stop` and `kill`) goes on past a container
+    /// it cannot handle, and then exits non-zero.
+    @Test func removeGoesOnPastAFailure() throws {
+        let fixture = try Fixture(namespace: "clirmmany")
+        defer { fixture.cleanup(["first", "second"]) }
+        #expect(try fixture.berth(["run", "-d", "--name", "first", Self.image, "true"]).status == 0)
+        #expect(try fixture.berth(["run", "-d", "--name", "second", Self.image, "sleep", "100"]).status == 0)
+        let kill = try fixture.berth(["kill", "missing", "second"])
+        #expect(kill.status != 0)
+        #expect(kill.stdout == "second\n", "\(kill.stderr)")
+        let rm = try fixture.berth(["rm", "-f", "missing", "first", "second"])
+        #expect(rm.status != 0)
+        #expect(rm.stderr.contains("missing"), "\(rm.stderr)")
+        #expect(rm.stdout == "first\nsecond\n", "\(rm.stderr)")
+        try fixture.expectGone("first")
+        try fixture.expectGone("second")
+    }
+
     /// `rm` refuses a running container and `rm -f` kills it first;
     /// `logs -f` follows until the container exits.
     @Test func forceRemoveAndFollowLogs() throws {

@@ -86,11 +86,35 @@ final class DaemonHarness {
     /// Kills berthd if still running (by pid) and removes the temp tree.
     func cleanup() {
         if let process, process.isRunning {
+            removeLeftoverTasks()
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
         process = nil
+        // Shims outlive berthd by design: any still serving this harness
+        // (a test that failed halfway) are killed by pid.
+        for pid in Self.shims(address: address) { kill(pid, SIGKILL) }
         directory.remove()
+    }
+
+    /// Kills and deletes, through berthd, the tasks a test left behind.
+    func removeLeftoverTasks() {
+        let namespaces = (try? ctr(["namespaces", "ls", "-q"]))?.stdout.split(separator: "\n") ?? []
+        for namespace in namespaces.map(String.init) {
+            let tasks = (try? ctr(["tasks", "ls", "-q"], namespace: namespace))?.stdout.split(separator: "\n") ?? []
+            for task in tasks.map(String.init) { _ = try? ctr(["tasks", "rm", "-f", task], namespace: namespace) }
+        }
+    }
+
+    /// Live shim processes whose `-address` is `address`.
+    static func shims(address: String) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap(Int32.init).filter { pid in
+            guard let cmdline = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+            let arguments = cmdline.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            guard let flag = arguments.firstIndex(of: "-address"), flag + 1 < arguments.count else { return false }
+            return arguments[flag + 1] == address && arguments.first.map { $0.contains("shim") } == true
+        }
     }
 
     /// Runs `ctr --address SOCK [--namespace NS] args…` to completion.
