@@ -391,7 +391,8 @@ let package = Package(
         .testTarget(
             name: "BerthDaemonTests",
             dependencies: [
-                "BerthDaemon", "BerthAPI", "BerthRuntime", "BerthShimProto", "BerthTTRPC", "BerthTestSupport",
+                "BerthDaemon", "BerthAPI", "BerthRuntime", "BerthShimProto", "BerthSystem", "BerthTTRPC",
+                "BerthTestSupport",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),

@@ -48,10 +48,7 @@ struct AutoRemover: Sendable {
             while true {
                 for await envelope in events {
                     last = envelope.berthSequence ?? last
-                    guard envelope.topic == Containerd_Events_TaskExit.topic,
-                        let exit = try? Containerd_Events_TaskExit(serializedBytes: envelope.event.value),
-                        exit.id.isEmpty || exit.id == exit.containerID
-                    else { continue }
+                    guard let exit = EventGate.initExit(topic: envelope.topic, event: envelope.event) else { continue }
                     await removeIfLabelled(namespace: envelope.namespace, id: exit.containerID)
                 }
                 guard !exchange.isShutDown, !Task.isCancelled else { return }

@@ -86,8 +86,7 @@ public final class EventLog {
 
     /// Appends one envelope's bytes (already carrying its sequence).
     public func append(_ bytes: [UInt8]) {
-        var record = Self.lengthPrefix(bytes.count)
-        record += bytes
+        let record = FramedRecords.frame(bytes)
         do {
             try Descriptor.writeAll(descriptor, record)
             starts.append(size)
@@ -149,14 +148,6 @@ public final class EventLog {
         }
     }
 
-    private static func lengthPrefix(_ length: Int) -> [UInt8] {
-        let value = UInt32(truncatingIfNeeded: length)
-        return [
-            UInt8(value >> 24), UInt8(truncatingIfNeeded: value >> 16), UInt8(truncatingIfNeeded: value >> 8),
-            UInt8(truncatingIfNeeded: value),
-        ]
-    }
-
     /// The newest records worth keeping: at most `retained`, and at most
     /// half of ``maximumBytes`` (but always the last one).
     static func newest(_ records: [Range<Int>], retained: Int) -> ArraySlice<Range<Int>> {
@@ -181,16 +172,9 @@ public final class EventLog {
     /// The payload ranges of the complete records of `data`, and where the
     /// last complete record ends.
     static func records(in data: Data) -> (records: [Range<Int>], end: Int) {
-        var records: [Range<Int>] = []
-        var index = 0
-        while index + 4 <= data.count {
-            let start = data.startIndex + index
-            let length =
-                Int(data[start]) << 24 | Int(data[start + 1]) << 16 | Int(data[start + 2]) << 8 | Int(data[start + 3])
-            guard length <= maximumRecord, index + 4 + length <= data.count else { break }
-            records.append((index + 4)..<(index + 4 + length))
-            index += 4 + length
-        }
-        return (records, index)
+        let (ranges, end) = FramedRecords.payloads(in: data, maximumLength: maximumRecord)
+        return (
+            ranges.map { ($0.lowerBound - data.startIndex)..<($0.upperBound - data.startIndex) }, end - data.startIndex
+        )
     }
 }

@@ -151,11 +151,19 @@ public final class EventGate: Sendable {
 
     /// The task whose init exit `envelope` announces, if it is one.
     static func initExit(_ envelope: Envelope) -> TaskKey? {
-        guard envelope.topic == Containerd_Events_TaskExit.topic,
-            let exit = try? Containerd_Events_TaskExit(serializedBytes: envelope.event.value),
+        initExit(topic: envelope.topic, event: envelope.event).map {
+            TaskKey(namespace: envelope.namespace, id: $0.containerID)
+        }
+    }
+
+    /// The event on `topic`, if it is the exit of a task's init (an exec's
+    /// exit has its own `id`).
+    public static func initExit(topic: String, event: Google_Protobuf_Any) -> Containerd_Events_TaskExit? {
+        guard topic == Containerd_Events_TaskExit.topic,
+            let exit = try? Containerd_Events_TaskExit(serializedBytes: event.value),
             exit.id.isEmpty || exit.id == exit.containerID
         else { return nil }
-        return TaskKey(namespace: envelope.namespace, id: exit.containerID)
+        return exit
     }
 
     public static func now() -> Google_Protobuf_Timestamp {

@@ -47,10 +47,7 @@ public struct PriorEvents: Sendable {
                 envelope.topic.hasPrefix("/tasks/")
             else { continue }
             envelopes.insert(bytes)
-            if envelope.topic == Containerd_Events_TaskExit.topic,
-                let exit = try? Containerd_Events_TaskExit(serializedBytes: envelope.event.value),
-                exit.id.isEmpty || exit.id == exit.containerID
-            {
+            if let exit = EventGate.initExit(topic: envelope.topic, event: envelope.event) {
                 exits.insert(
                     Exit(
                         namespace: envelope.namespace, containerID: exit.containerID, pid: exit.pid,

@@ -1,4 +1,5 @@
 import BerthShimProto
+import BerthSystem
 import Foundation
 import SwiftProtobuf
 
@@ -28,19 +29,8 @@ enum JournalFile {
     static func events(bundle: TaskBundle) -> [Berth_Shim_V1_JournalEvent] {
         guard let data = FileManager.default.contents(atPath: bundle.path + "/" + fileName) else { return [] }
         let bytes = [UInt8](data)
-        var events: [Berth_Shim_V1_JournalEvent] = []
-        var index = 0
-        while index + 4 <= bytes.count {
-            let length =
-                Int(bytes[index]) << 24 | Int(bytes[index + 1]) << 16 | Int(bytes[index + 2]) << 8
-                | Int(bytes[index + 3])
-            index += 4
-            guard length >= 0, index + length <= bytes.count else { break }
-            if let event = try? Berth_Shim_V1_JournalEvent(serializedBytes: Array(bytes[index..<(index + length)])) {
-                events.append(event)
-            }
-            index += length
+        return FramedRecords.payloads(in: bytes).ranges.compactMap {
+            try? Berth_Shim_V1_JournalEvent(serializedBytes: bytes[$0])
         }
-        return events
     }
 }

@@ -63,8 +63,7 @@ final class EventJournal {
         event.sequence = lastSequence
         event.envelope = envelope
         guard let bytes: [UInt8] = try? event.serializedBytes() else { return lastSequence }
-        var record = Self.lengthPrefix(bytes.count)
-        record += bytes
+        let record = FramedRecords.frame(bytes)
         do {
             let fd = try Descriptor.open(path, O_WRONLY | O_APPEND | O_CREAT, mode: 0o600)
             defer { Descriptor.close(fd) }
@@ -123,14 +122,6 @@ final class EventJournal {
         ProcessControl.releaseFreeMemory()
     }
 
-    private static func lengthPrefix(_ length: Int) -> [UInt8] {
-        let value = UInt32(truncatingIfNeeded: length)
-        return [
-            UInt8(value >> 24), UInt8(truncatingIfNeeded: value >> 16), UInt8(truncatingIfNeeded: value >> 8),
-            UInt8(truncatingIfNeeded: value),
-        ]
-    }
-
     /// One record of a journal file: its sequence and where its bytes are.
     struct Record {
         var sequence: UInt64
@@ -143,21 +134,11 @@ final class EventJournal {
     /// The records of a journal file; a torn last record is ignored. Offsets,
     /// not copies: compaction must not scatter small allocations on the heap.
     static func records(in data: [UInt8]) -> [Record] {
-        var result: [Record] = []
-        var index = 0
-        while index + 4 <= data.count {
-            let length =
-                Int(data[index]) << 24 | Int(data[index + 1]) << 16 | Int(data[index + 2]) << 8
-                | Int(data[index + 3])
-            let start = index
-            index += 4
-            guard index + length <= data.count else { break }
-            index += length
-            if let sequence = sequenceOf(data[(start + 4)..<index]) {
-                result.append(Record(sequence: sequence, range: start..<index))
+        FramedRecords.payloads(in: data).ranges.compactMap { payload in
+            sequenceOf(data[payload]).map {
+                Record(sequence: $0, range: (payload.lowerBound - FramedRecords.prefixSize)..<payload.upperBound)
             }
         }
-        return result
     }
 
     /// Reads field 1 (`sequence`, a varint) of a serialized `JournalEvent`

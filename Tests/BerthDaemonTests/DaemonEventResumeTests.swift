@@ -1,5 +1,6 @@
 import BerthAPI
 import BerthShimProto
+import BerthSystem
 import BerthTestSupport
 import Foundation
 import SwiftProtobuf
@@ -17,10 +18,7 @@ struct DaemonEventResumeTests {
         event.sequence = sequence
         event.envelope = try Containerd_Services_Events_Ttrpc_V1_Envelope(
             serializedBytes: envelope.withoutBerthSequence.serializedBytes() as [UInt8])
-        let bytes: [UInt8] = try event.serializedBytes()
-        let length = UInt32(bytes.count)
-        return [UInt8(length >> 24), UInt8(length >> 16 & 0xff), UInt8(length >> 8 & 0xff), UInt8(length & 0xff)]
-            + bytes
+        return FramedRecords.frame(try event.serializedBytes() as [UInt8])
     }
 
     static func waitFor(_ what: String, _ condition: () -> Bool) async throws {
@@ -89,13 +87,7 @@ struct DaemonEventResumeTests {
         #expect(tasks["dead"]?.exitStatus == 9, "the stored exit, not an invented one")
 
         for id in ["live", "dead", "later"] {
-            var removed = false
-            for _ in 0..<100 where !removed {
-                removed = try daemon.ctr(["tasks", "rm", id], namespace: ns).status == 0
-                if !removed { try await Task.sleep(for: .milliseconds(50)) }
-            }
-            #expect(removed, "tasks rm \(id)")
-            #expect(try daemon.ctr(["containers", "rm", id], namespace: ns).status == 0)
+            #expect(try await daemon.removeStoppedTask(id, namespace: ns), "tasks rm \(id)")
         }
     }
 

@@ -97,6 +97,18 @@ final class DaemonHarness {
         directory.remove()
     }
 
+    /// Deletes stopped task `id` with ctr, retrying for up to 5 s while its
+    /// exit is still being handled, then its container. Returns whether
+    /// both went.
+    func removeStoppedTask(_ id: String, namespace: String) async throws -> Bool {
+        var removed = false
+        for _ in 0..<100 where !removed {
+            removed = try ctr(["tasks", "rm", id], namespace: namespace).status == 0
+            if !removed { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        return try removed && ctr(["containers", "rm", id], namespace: namespace).status == 0
+    }
+
     /// Kills and deletes, through berthd, the tasks a test left behind.
     func removeLeftoverTasks() {
         let namespaces = (try? ctr(["namespaces", "ls", "-q"]))?.stdout.split(separator: "\n") ?? []

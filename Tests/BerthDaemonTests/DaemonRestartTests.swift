@@ -66,13 +66,7 @@ struct DaemonRestartTests {
             #expect(try daemon.ctr(["tasks", "kill", "-s", "9", id], namespace: ns).status == 0)
         }
         for id in ["r1", "r2", "r3", "seven", "gone"] {
-            var removed = false
-            for _ in 0..<100 where !removed {
-                removed = try daemon.ctr(["tasks", "rm", id], namespace: ns).status == 0
-                if !removed { try await Task.sleep(for: .milliseconds(50)) }
-            }
-            #expect(removed, "task \(id)")
-            #expect(try daemon.ctr(["containers", "rm", id], namespace: ns).status == 0)
+            #expect(try await daemon.removeStoppedTask(id, namespace: ns), "task \(id)")
             #expect(DaemonTaskTests.leftovers(daemon, namespace: ns, id: id).isEmpty, "\(id)")
         }
         #expect(Self.shims(namespace: ns).isEmpty, "shims left: \(Self.shims(namespace: ns))")

@@ -168,13 +168,7 @@ struct DaemonTortureTests {
             _ = try daemon.ctr(["tasks", "kill", "-s", "9", id], namespace: ns)
         }
         for id in containers.keys.sorted() where !(containers[id]?.removesItself ?? false) {
-            var removed = false
-            for _ in 0..<100 where !removed {
-                removed = try daemon.ctr(["tasks", "rm", id], namespace: ns).status == 0
-                if !removed { try await Task.sleep(for: .milliseconds(50)) }
-            }
-            #expect(removed, "tasks rm \(id)")
-            #expect(try daemon.ctr(["containers", "rm", id], namespace: ns).status == 0)
+            #expect(try await daemon.removeStoppedTask(id, namespace: ns), "tasks rm \(id)")
         }
         #expect(DaemonRestartTests.shims(namespace: ns).isEmpty, "shims left")
         if let pid = daemon.process?.processIdentifier {
